@@ -1,0 +1,160 @@
+"""cloudimg URLs <-> image fields. Pure: no I/O, nothing of ours but the model's names.
+
+A Scribe export describes each screenshot as a cloudimg URL: the origin image's URL after
+the cloudimg host, and the operations in the query string. `parse_image_url` takes one
+apart into the fields of the guide format; `build_image_url` puts them back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+from generator.model import Crop, Image
+
+# Markdown exports escape '&' and '_' in various ways; undo them before parsing.
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_CLOUDIMG_HOST = re.compile(r"^[a-z0-9-]+\.cloudimg\.io$", re.IGNORECASE)
+_SCRIBE_MARKER = re.compile(r"/([0-9A-Fa-f]{6})_standard\.png$")
+
+KNOWN_PARAMS = frozenset(
+    {"tl_px", "br_px", "width", "force_format", "q", "wat", "wat_url", "wat_opacity",
+     "wat_gravity", "wat_pad", "wat_scale"}
+)
+
+
+class CloudimgError(ValueError):
+    """A cloudimg parameter whose value cannot be understood."""
+
+
+def unescape(url: str) -> str:
+    """A URL as it was before Markdown and HTML escaping."""
+    url = url.strip().replace("&amp;", "&")
+    return _MARKDOWN_ESCAPE.sub(r"\1", url)
+
+
+def is_cloudimg_url(url: str) -> bool:
+    """True for `https://<token>.cloudimg.io/<origin>?<operations>`."""
+    parts = urlsplit(unescape(url))
+    return parts.scheme in ("http", "https") and bool(_CLOUDIMG_HOST.match(parts.hostname or ""))
+
+
+def _origin(path: str) -> str:
+    """The origin image URL embedded in a cloudimg path, with its scheme restored."""
+    path = path.lstrip("/")
+    if path.startswith("v7/"):
+        path = path[3:]
+    match = re.match(r"^(https?):/+(.*)$", path)
+    if match:
+        return f"{match[1]}://{match[2]}"
+    return f"https://{path}"
+
+
+def _pair(name: str, value: str) -> list[str]:
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) == 1:
+        parts = parts * 2
+    if len(parts) != 2 or not all(parts):
+        raise CloudimgError(f"{name}={value!r}: expected two values 'x,y'")
+    return parts
+
+
+def _int_pair(name: str, value: str) -> tuple[int, int]:
+    x, y = _pair(name, value)
+    try:
+        return int(float(x)), int(float(y))
+    except ValueError:
+        raise CloudimgError(f"{name}={value!r}: expected two integers 'x,y'") from None
+
+
+def parse_query(query: str) -> dict[str, str]:
+    """cloudimg parameters in order; a repeated parameter keeps its last value."""
+    return dict(parse_qsl(query, keep_blank_values=True))
+
+
+def fields_from_params(params: dict[str, str]) -> dict[str, Any]:
+    """Image fields (as plain data, ready for the model) from cloudimg parameters.
+
+    Everything a cloudimg URL leaves unsaid is written out explicitly, so that
+    `image_defaults` never changes what a URL describes.
+    """
+    fields: dict[str, Any] = {"width": None, "marker": None}
+    crop: list[int | None] = [0, 0, None, None]
+    has_crop = False
+    if "tl_px" in params:
+        crop[0], crop[1] = _int_pair("tl_px", params["tl_px"])
+        has_crop = True
+    if "br_px" in params:
+        crop[2], crop[3] = _int_pair("br_px", params["br_px"])
+        has_crop = True
+    if has_crop:
+        fields["crop"] = crop
+    if "width" in params:
+        fields["width"] = params["width"]
+    if "force_format" in params:
+        fields["format"] = params["force_format"].lower()
+    if "q" in params:
+        fields["quality"] = params["q"]
+    if params.get("wat") == "1" or "wat_url" in params:
+        marker: dict[str, Any] = {}
+        if "wat_url" in params:
+            marker["src"] = params["wat_url"]
+        if "wat_opacity" in params:
+            marker["opacity"] = params["wat_opacity"]
+        if "wat_gravity" in params:
+            marker["gravity"] = params["wat_gravity"].lower()
+        if "wat_pad" in params:
+            marker["pad"] = _pair("wat_pad", params["wat_pad"])
+        if "wat_scale" in params:
+            marker["scale"] = params["wat_scale"]
+        fields["marker"] = marker
+    fields["params"] = {k: v for k, v in params.items() if k not in KNOWN_PARAMS}
+    return fields
+
+
+def parse_image_url(url: str) -> dict[str, Any]:
+    """Image fields from a cloudimg URL; any other URL is a plain `src`."""
+    clean = unescape(url)
+    if not is_cloudimg_url(clean):
+        return {"src": clean}
+    parts = urlsplit(clean)
+    origin = _origin(parts.path)
+    return {"src": origin, **fields_from_params(parse_query(parts.query))}
+
+
+def scribe_marker_colour(src: str) -> str | None:
+    """'FB923C' for Scribe's `.../watermarks/FB923C_standard.png`, else None."""
+    match = _SCRIBE_MARKER.search(urlsplit(src).path)
+    return match[1].upper() if match else None
+
+
+def _crop_params(crop: Crop) -> list[tuple[str, str]]:
+    x1, y1, x2, y2 = crop
+    params = [("tl_px", f"{x1 or 0},{y1 or 0}")]
+    if x2 is not None and y2 is not None:
+        params.append(("br_px", f"{x2},{y2}"))
+    return params
+
+
+def build_image_url(image: Image, token: str = "example") -> str:
+    """The cloudimg URL that describes `image` (for `explain` and round trips)."""
+    params: list[tuple[str, str]] = []
+    if image.crop is not None:
+        params += _crop_params(image.crop)
+    params += [("force_format", image.format), ("q", str(image.quality))]
+    if image.width is not None:
+        params.append(("width", str(image.width)))
+    if image.marker is not None:
+        m = image.marker
+        params += [
+            ("wat", "1"),
+            ("wat_opacity", f"{m.opacity:g}"),
+            ("wat_gravity", m.gravity),
+            ("wat_url", m.src),
+            ("wat_pad", f"{m.pad[0]},{m.pad[1]}"),
+            ("wat_scale", str(m.scale)),
+        ]
+    params += list(image.params.items())
+    query = "&".join(f"{k}={quote(v, safe=',:/.#-')}" for k, v in params)
+    return f"https://{token}.cloudimg.io/{image.src}?{query}"

@@ -1,0 +1,57 @@
+"""Expected failures: one GuideError per problem, collected and reported together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class GuideError:
+    """One problem in one guide, located as precisely as we know it."""
+
+    path: str
+    message: str
+    line: int | None = None
+    col: int | None = None
+    loc: str = ""
+    severity: str = "error"
+
+    def text(self) -> str:
+        """`guides/x.yml:3:5: steps[2].image.crop: expected 4 integers ...`"""
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.col is not None:
+                where += f":{self.col}"
+        field = f"{self.loc}: " if self.loc else ""
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{field}{self.message}"
+
+    def github(self) -> str:
+        """A GitHub Actions workflow command, so the problem shows on the PR's diff."""
+        parts = [f"file={self.path}"]
+        if self.line is not None:
+            parts.append(f"line={self.line}")
+        if self.col is not None:
+            parts.append(f"col={self.col}")
+        field = f"{self.loc}: " if self.loc else ""
+        message = (field + self.message).replace("%", "%25").replace("\n", "%0A")
+        return f"::{self.severity} {','.join(parts)}::{message}"
+
+
+class GuideErrors(Exception):
+    """Every problem found in one or more guides; raised once, after checking them all."""
+
+    def __init__(self, errors: Iterable[GuideError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(e.text() for e in self.errors))
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """A path as authors see it: relative to the project when it is inside it."""
+    try:
+        return path.resolve().relative_to((root or Path.cwd()).resolve()).as_posix()
+    except ValueError:
+        return str(path)
