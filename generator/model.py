@@ -250,7 +250,12 @@ class Guide(BaseModel):
 
     def numbered_steps(self) -> list[tuple[int, Step]]:
         """Steps with their 1-based numbers; sections are not counted."""
-        return list(enumerate((s for s in self.steps if isinstance(s, Step)), start=1))
+        return [(number, step) for _, number, step in self.indexed_steps()]
+
+    def indexed_steps(self) -> list[tuple[int, int, Step]]:
+        """(index in `steps`, step number, step): the index locates it in the YAML."""
+        steps = [(i, item) for i, item in enumerate(self.steps) if isinstance(item, Step)]
+        return [(index, number, step) for number, (index, step) in enumerate(steps, start=1)]
 
 
 def merge_image(defaults: ImageSettings, image: Image) -> Image:

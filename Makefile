@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make site` and `make test`.
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+SITE_STAMP := $(VENV)/.site-installed
+TEST_STAMP := $(VENV)/.test-installed
+
+.PHONY: site test lint bench serve clean standins
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(SITE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(SITE_STAMP)
+
+site: $(SITE_STAMP)  ## set up and build site/: pages, step images, standalone HTML, PDFs
+	$(BIN)/guidesmith build
+
+serve: $(SITE_STAMP)  ## live preview on http://127.0.0.1:8000
+	$(BIN)/mkdocs serve
+
+test: $(TEST_STAMP)  ## the test suite (offline)
+	$(BIN)/python -m pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check generator tests scripts
+
+bench: $(SITE_STAMP)  ## the build benchmark (see README)
+	$(BIN)/python scripts/bench.py
+
+standins: $(SITE_STAMP)  ## redraw the sample's stand-in screenshots
+	$(BIN)/python scripts/make_standin_screenshots.py
+
+clean:
+	rm -rf site .cache
