@@ -1,0 +1,135 @@
+"""The MkDocs plugin `guidesmith`: config and event handlers over the pipeline, no logic.
+
+Build order leaned on: on_config (load guides, derive the nav) -> on_files (fetch, submit
+image jobs, add the generated pages and images) -> pages -> on_env (collect the images,
+before MkDocs copies them) -> on_post_build (standalone pages and PDFs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from generator.errors import GuideError, GuideErrors
+
+from generator.outputs import Companion, plan_companions
+from generator.pipeline import GUIDE_SUFFIXES, Build, BuildOptions, series_nav
+
+log = get_plugin_logger("guidesmith")
+SOURCE_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+class GuidesmithConfig(Config):
+    """Options under `plugins: - guidesmith:` in mkdocs.yml."""
+
+    cache_dir = c.Type(str, default=".cache/guidesmith")
+    offline = c.Type(bool, default=False)
+    placeholders = c.Type(bool, default=False)
+    standalone = c.Type(bool, default=True)
+    pdf = c.Type(bool, default=True)
+    handout = c.Type(bool, default=True)
+    paper = c.Choice(("a4", "letter"), default="a4")
+    workers = c.Optional(c.Type(int))
+
+
+class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
+    """Turns every guides/*.yml into a page, its step images and its companion files."""
+
+    def __init__(self) -> None:
+        self.build: Build | None = None
+        self.companions: list[Companion] = []
+        self.is_serve = False
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        self.is_serve = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path or ".").resolve().parent
+        options = BuildOptions(
+            offline=self.config.offline,
+            placeholders=self.config.placeholders,
+            standalone=self.config.standalone,
+            pdf=self.config.pdf,
+            paper=self.config.paper,
+            workers=self.config.workers,
+        )
+        if self.build is None or self.build.options != options:
+            self.close()
+            self.build = Build(root, Path(config.docs_dir), root / self.config.cache_dir, options)
+        guides = _report(self.build.load)
+        if config.nav is None:
+            pages = sorted(
+                p.name for p in Path(config.docs_dir).iterdir() if p.suffix == ".md" and p.is_file()
+            )
+            config.nav = series_nav(guides, pages)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.build is not None
+        for file in files:
+            if file.src_uri.endswith(GUIDE_SUFFIXES) and "/" not in file.src_uri:
+                file.inclusion = InclusionLevel.EXCLUDED
+            elif file.src_uri.startswith("assets/") and file.src_uri.lower().endswith(
+                SOURCE_IMAGE_SUFFIXES
+            ):
+                file.inclusion = InclusionLevel.EXCLUDED  # source screenshots stay private
+        planned = _report(self.build.plan_images)
+        log_warnings(self.build.warnings)
+        self.companions = plan_companions(
+            self.build, config.site_name, config.site_url, handout=self.config.handout
+        )
+        for companion in self.companions:
+            files.append(File.generated(config, companion.uri, abs_src_path=str(companion.path)))
+        for guide_images in planned:
+            slug = guide_images.loaded.slug
+            markdown = self.build.page_markdown(guide_images, config.use_directory_urls)
+            files.append(File.generated(config, f"{slug}.md", content=markdown))
+            for step_image in guide_images.images.values():
+                files.append(
+                    File.generated(
+                        config, f"{slug}/{step_image.filename}", abs_src_path=str(step_image.path)
+                    )
+                )
+        return files
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        assert self.build is not None
+        _report(self.build.wait_images)
+        rendered = self.build.images.rendered
+        made = sum(_report(companion.ensure) for companion in self.companions)
+        log.info(f"{rendered} step image(s) and {made} page(s)/PDF(s) made, the rest cached")
+        return env
+
+
+    def on_shutdown(self) -> None:
+        self.close()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if not self.is_serve:
+            self.close()
+
+    def close(self) -> None:
+        if self.build is not None:
+            self.build.close()
+            self.build = None
+
+
+def _report(step: Any) -> Any:
+    """Run a pipeline step; log its warnings; turn its problems into one PluginError."""
+    try:
+        result = step()
+    except GuideErrors as exc:
+        raise PluginError("\n".join(e.text() for e in exc.errors)) from None
+    return result
+
+
+def log_warnings(warnings: list[GuideError]) -> None:
+    for warning in warnings:
+        log.warning(warning.text())

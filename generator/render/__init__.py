@@ -1,0 +1,1 @@
+"""Turning a guide and its rendered images into pages: Markdown, standalone HTML, PDF."""

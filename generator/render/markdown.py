@@ -1,0 +1,32 @@
+"""A guide -> the Markdown page that MkDocs (or Zensical) renders with the site's theme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.render.context import GuideView
+from generator.render.environment import environment
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """Where the page's images and companion files are, relative to the page's URL."""
+
+    image_base: str
+    standalone: str | None = None
+    pdf: str | None = None
+
+
+def page_links(slug: str, directory_urls: bool, standalone: bool, pdf: bool) -> PageLinks:
+    """Relative URLs for `X.md`, whose page is `X/` (directory URLs) or `X.html`."""
+    base = "" if directory_urls else f"{slug}/"
+    return PageLinks(
+        image_base=base,
+        standalone=f"{base}{slug}.html" if standalone else None,
+        pdf=f"{base}{slug}.pdf" if pdf else None,
+    )
+
+
+def render_page(view: GuideView, links: PageLinks) -> str:
+    """The Markdown source of the guide's page."""
+    return environment().get_template("guide.md").render(guide=view, links=links)

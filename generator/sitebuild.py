@@ -1,0 +1,89 @@
+"""A whole-site build that never leaves site/ half-written.
+
+MkDocs writes into a fresh folder beside site/; only when everything (pages, images,
+standalone pages, PDFs) is there does it take site/'s place, by rename. A lock file keeps
+two builds of one project from interleaving.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs.commands.build import build as mkdocs_build
+from mkdocs.config.defaults import MkDocsConfig
+
+from generator.fsutil import cache_dir
+
+
+class BuildLocked(Exception):
+    """Another build of the same project is running."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    site_dir: Path
+    seconds: float
+    guides: int
+    rendered: int
+
+
+@contextmanager
+def project_lock(root: Path) -> Iterator[None]:
+    """Hold `.cache/guidesmith/build.lock` for the duration, or fail at once."""
+    lock_path = cache_dir(root) / "build.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(
+                f"another guidesmith build is running in this project ({lock_path} is locked); "
+                "wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _swap_in(new: Path, target: Path) -> None:
+    """Replace `target` by `new` with renames, so site/ is always a complete build."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build_site(config: MkDocsConfig, *, clean: bool = False) -> BuildResult:
+    """Build the project of `config` into its site_dir, atomically."""
+    root = Path(config.config_file_path).resolve().parent
+    target = Path(config.site_dir)
+    started = time.monotonic()
+    with project_lock(root):
+        if clean:
+            shutil.rmtree(target, ignore_errors=True)
+            for entry in cache_dir(root).iterdir():
+                if entry.name != "build.lock":
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        staging = target.with_name(f".{target.name}.new-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        config.site_dir = str(staging)
+        plugin = config.plugins["guidesmith"]
+        try:
+            mkdocs_build(config)
+            _swap_in(staging, target)
+        finally:
+            config.site_dir = str(target)
+            shutil.rmtree(staging, ignore_errors=True)
+            guides = len(plugin.build.guides) if plugin.build else 0
+            rendered = plugin.build.images.rendered if plugin.build else 0
+            plugin.close()
+    return BuildResult(target, time.monotonic() - started, guides, rendered)
