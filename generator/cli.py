@@ -14,7 +14,9 @@ from rich.console import Console
 
 from generator import __version__
 from generator.errors import GuideError, GuideErrors
+from generator.fetch import Fetcher
 from generator.fsutil import cache_dir
+from generator.importer import ImportProblem, import_file, run_import
 from generator.pipeline import Build, BuildOptions
 from generator.sitebuild import BuildLocked, build_site
 
@@ -135,3 +137,47 @@ class _nothing:  # noqa: N801 - a stand-in context manager when there is no term
 
     def __exit__(self, *args: object) -> None:
         return None
+
+
+@main.command("import")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="The guide file to write (one export only). Default: guides/<slug>.yml.")
+@click.option("--guides-dir", type=click.Path(path_type=Path), default=Path("guides"),
+              show_default=True, help="Where guides are written.")
+@click.option("--download", is_flag=True,
+              help="Fetch every screenshot and marker into guides/assets/<slug>/.")
+@click.option("--force", is_flag=True, help="Overwrite existing guide files.")
+def import_(source: Path, output: Path | None, guides_dir: Path, download: bool,
+            force: bool) -> None:
+    """Import a Scribe Markdown export, or a folder of them, as guides."""
+    if output is not None and source.is_dir():
+        raise click.UsageError("--output names one guide file; SOURCE is a folder")
+    root = Path.cwd()
+    fetcher = Fetcher(cache_dir(root), root) if download else None
+    try:
+        if output is not None:
+            fetch = (lambda url: fetcher.read(url, output.parent)) if fetcher else None
+            imported = [import_file(source, output, force, fetch=fetch)]
+        else:
+            fetch = (lambda url: fetcher.read(url, guides_dir)) if fetcher else None
+            imported = run_import(source, guides_dir, force=force, fetch=fetch)
+    except ImportProblem as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        if fetcher is not None:
+            fetcher.close()
+    failed = False
+    for item in imported:
+        if item.result is None:
+            console.print(f"Skipped {item.export.name}: {item.note}")
+            continue
+        steps = len(item.result.guide.numbered_steps())
+        console.print(f"Imported {item.export.name} -> {item.path} ({steps} steps)")
+        for warning in item.result.warnings:
+            console.print(f"  Warning: {warning}", markup=False)
+        for failure in item.failures:
+            console.print(f"  Download failed: {failure}", markup=False)
+            failed = True
+    if failed:
+        raise click.ClickException("some images could not be downloaded; their URLs were kept")

@@ -1,0 +1,93 @@
+"""A guide -> one self-contained Scribe-style HTML page: CSS inline, images as data URIs.
+
+The page must open anywhere (a mail attachment, a laptop with no network), so it never
+refers to another file or host: the step images are embedded, and a Content-Security-Policy
+lets the browser load nothing but those data URIs, the inline styles and the page's own
+script (pinned by its hash), even if hostile text ever got past the sanitiser.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from generator.images import StepImage
+from generator.render.context import GuideView, SectionView, StepView
+from generator.render.environment import environment
+
+MIME_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+}
+_LINK_SCHEMES = {"http", "https"}
+
+
+@dataclass(frozen=True)
+class StepGroup:
+    """The steps under one section heading (or before the first one): one ordered list."""
+
+    section: SectionView | None
+    steps: list[StepView]
+
+
+def data_uri(image: StepImage) -> str:
+    """The rendered image file as a `data:` URI, typed by its extension."""
+    extension = image.path.suffix.lower().lstrip(".")
+    try:
+        mime = MIME_TYPES[extension]
+    except KeyError:
+        raise ValueError(f"{image.path}: no known image type for '.{extension}'") from None
+    encoded = base64.b64encode(image.path.read_bytes()).decode("ascii")
+    return f"data:{mime};base64,{encoded}"
+
+
+def group_steps(view: GuideView) -> list[StepGroup]:
+    """Split the guide at its sections; empty groups (a section with no steps) keep the heading."""
+    groups: list[StepGroup] = []
+    section: SectionView | None = None
+    steps: list[StepView] = []
+    for item in view.items:
+        if isinstance(item, SectionView):
+            if section is not None or steps:
+                groups.append(StepGroup(section, steps))
+            section, steps = item, []
+        else:
+            steps.append(item)
+    if section is not None or steps:
+        groups.append(StepGroup(section, steps))
+    return groups
+
+
+def link_url(url: str | None) -> str | None:
+    """An http(s) URL as given, anything else (javascript:, data:, a bare word) dropped."""
+    if url is None:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in _LINK_SCHEMES and parts.netloc else None
+
+
+def csp_hash(script: str) -> str:
+    """The CSP hash (`sha256-...`, to be quoted) that allows exactly this inline script."""
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return f"sha256-{digest}"
+
+
+def render_standalone(view: GuideView) -> str:
+    """The guide as one HTML document that needs nothing but itself."""
+    images = {step.number: data_uri(step.image) for step in view.steps if step.image is not None}
+    return environment().get_template("standalone.html").render(
+        guide=view,
+        groups=group_steps(view),
+        images=images,
+        source=link_url(view.source),
+        csp_hash=csp_hash,
+    )

@@ -1,0 +1,42 @@
+"""Shared fixtures: small projects copied to tmp_path, screenshots drawn with Pillow."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def draw_screenshot(path: Path, size: tuple[int, int], colour: str = "#3B82F6") -> Path:
+    """A screenshot-like PNG: white page, a coloured top bar, a grid of grey boxes."""
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    width, height = size
+    draw.rectangle((0, 0, width, max(4, height // 12)), fill=colour)
+    for x in range(width // 10, width, width // 4):
+        for y in range(height // 5, height, height // 4):
+            draw.rectangle((x, y, x + width // 6, y + height // 8), fill="#D1D5DB")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[[str], Path]:
+    """Copy tests/fixtures/projects/NAME to tmp_path and draw the screenshots it uses."""
+
+    def make(name: str = "basic") -> Path:
+        root = tmp_path / name
+        shutil.copytree(FIXTURES / "projects" / name, root)
+        if name == "basic":
+            draw_screenshot(root / "guides/assets/first/01.png", (640, 400))
+            draw_screenshot(root / "guides/assets/first/02.png", (300, 200), "#10B981")
+            draw_screenshot(root / "guides/assets/second/01.png", (320, 240), "#F59E0B")
+        return root
+
+    return make

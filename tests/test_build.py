@@ -1,0 +1,142 @@
+"""End to end: `guidesmith build` on a small project, as an author runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from generator.cli import main
+
+
+def build(root: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["build", "--config-file", str(root / "mkdocs.yml"), *args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def built(project: Callable[[str], Path]) -> Path:
+    root = project("basic")
+    code, output = build(root)
+    assert code == 0, output
+    return root
+
+
+def test_pages_images_and_companions_are_where_the_contract_says(built: Path) -> None:
+    site = built / "site"
+    for slug in ("10-first-guide", "05-second-guide"):
+        assert (site / slug / "index.html").is_file()
+        assert (site / slug / f"{slug}.html").is_file()
+        assert (site / slug / f"{slug}.pdf").read_bytes().startswith(b"%PDF")
+    assert (site / "handout.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in (site / "10-first-guide").glob("step-*")) == [
+        "step-01.jpg", "step-03.jpg"]
+    assert [p.name for p in (site / "05-second-guide").glob("step-*")] == ["step-01.png"]
+
+
+def test_step_images_have_the_cropped_and_resized_size(built: Path) -> None:
+    site = built / "site"
+    with Image.open(site / "10-first-guide/step-01.jpg") as first:
+        assert (first.format, first.size) == ("JPEG", (200, 150))  # crop 400x300 -> width 200
+    with Image.open(site / "10-first-guide/step-03.jpg") as second:
+        assert second.size == (200, 133)  # no crop: 300x200 -> round(200 * 200 / 300)
+    with Image.open(site / "05-second-guide/step-01.png") as png:
+        assert (png.format, png.size) == ("PNG", (320, 240))  # no width: unchanged
+
+
+def test_the_marker_is_drawn_where_the_pad_says(built: Path) -> None:
+    with Image.open(built / "site/10-first-guide/step-01.jpg") as image:
+        # Marker 72x72 from (10, 20): its centre (46, 56) is the marker's orange.
+        r, g, b = image.convert("RGB").getpixel((46, 56))
+        assert r > 200 and 100 < g < 190 and b < 120, (r, g, b)
+
+
+def test_page_lists_numbered_steps_sections_callouts_and_alt_text(built: Path) -> None:
+    html = (built / "site/10-first-guide/index.html").read_text()
+    assert 'id="step-1"' in html and 'id="step-3"' in html and 'id="step-4"' not in html
+    assert "Do the thing" in html and "<kbd>Enter</kbd>" in html
+    assert 'class="admonition tip"' in html and 'class="admonition warning"' in html
+    assert 'src="step-01.jpg"' in html and 'width="200" height="150"' in html
+    assert 'alt="Step 1: Open the site"' in html
+    assert "Open the original guide" in html and "https://example.com/shared/first-guide" in html
+    assert 'href="10-first-guide.pdf"' in html and 'href="10-first-guide.html"' in html
+
+
+def test_navigation_follows_chapter_and_order(built: Path) -> None:
+    html = (built / "site/index.html").read_text()
+    nav = html[html.index('class="md-nav md-nav--primary"'):]
+    assert nav.index("Chapter 1: Basics") < nav.index("Second guide") < nav.index("First guide")
+
+
+def test_source_screenshots_and_guide_files_are_not_published(built: Path) -> None:
+    site = built / "site"
+    assert not (site / "assets/first").exists()
+    assert not list(site.rglob("*.yml"))
+
+
+def test_a_second_build_renders_nothing(built: Path) -> None:
+    code, output = build(built)
+    assert code == 0, output
+    assert "0 image(s) rendered" in output
+
+
+def test_a_changed_crop_renders_one_image(built: Path) -> None:
+    guide = built / "guides/10-first-guide.yml"
+    guide.write_text(guide.read_text().replace("[100, 50, 500, 350]", "[100, 50, 500, 351]"))
+    code, output = build(built)
+    assert code == 0, output
+    assert "1 image(s) rendered" in output
+
+
+def test_a_bad_guide_fails_with_its_line_and_keeps_the_previous_site(built: Path) -> None:
+    before = (built / "site/10-first-guide/index.html").read_bytes()
+    guide = built / "guides/10-first-guide.yml"
+    guide.write_text(guide.read_text().replace("crop: [100, 50, 500, 350]", "crop: [100, 50]"))
+    code, output = build(built)
+    assert code == 1
+    assert "guides/10-first-guide.yml:15:13: steps[0].image.crop: expected 4 integers" in output
+    assert "Traceback" not in output
+    assert (built / "site/10-first-guide/index.html").read_bytes() == before
+
+
+def test_a_missing_screenshot_names_the_step(built: Path) -> None:
+    (built / "guides/assets/first/02.png").unlink()
+    code, output = build(built)
+    assert code == 1
+    assert "steps[3].image.src (step 3): local file not found: assets/first/02.png" in output
+
+
+def test_placeholders_stand_in_for_missing_screenshots(built: Path) -> None:
+    (built / "guides/assets/first/01.png").unlink()
+    code, output = build(built, "--placeholders")
+    assert code == 0, output
+    assert "rendered a placeholder" in output
+    with Image.open(built / "site/10-first-guide/step-01.jpg") as image:
+        assert image.size == (200, 150)
+
+
+def test_remote_screenshots_are_downloaded_once(project: Callable[[str], Path], httpserver) -> None:
+    root = project("basic")
+    served = (root / "guides/assets/second/01.png").read_bytes()
+    httpserver.expect_request("/shot.png").respond_with_data(served, content_type="image/png")
+    guide = root / "guides/05-second-guide.yml"
+    guide.write_text(guide.read_text().replace(
+        "src: assets/second/01.png", f"src: {httpserver.url_for('/shot.png')}"))
+    assert build(root)[0] == 0
+    assert build(root, "--offline")[0] == 0
+    assert len(httpserver.log) == 1
+    with Image.open(root / "site/05-second-guide/step-01.png") as image:
+        assert image.size == (320, 240)
+
+
+def test_check_reports_problems_without_writing(project: Callable[[str], Path]) -> None:
+    root = project("basic")
+    guide = root / "guides/05-second-guide.yml"
+    guide.write_text(guide.read_text().replace("format: png", "format: gif"))
+    result = CliRunner().invoke(main, ["check", "--config-file", str(root / "mkdocs.yml")])
+    assert result.exit_code == 1
+    assert "guides/05-second-guide.yml:8:15: steps[0].image.format: expected one of: jpeg, png, webp; got 'gif'" in result.output
+    assert not (root / "site").exists()
