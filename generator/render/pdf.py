@@ -1,0 +1,272 @@
+"""A guide, or a whole series, -> a printable PDF: Jinja print templates laid out by WeasyPrint.
+
+The print look lives in templates/print.css; this module prepares what the templates need:
+the paper, step images re-encoded for print, QR codes and the build date. Step images are
+scaled down with Pillow to what 200 dpi needs at the width of the text column (and the
+tallest a picture may print) and embedded as JPEG, so a PDF never carries multi-megapixel
+originals. WeasyPrint gets a URL fetcher that serves only those images, data: URIs and the
+templates directory, so the PDF step never touches the network.
+
+Builds are reproducible: the same guides give the same bytes. The document's date, stored
+as its created/modified metadata and printed on the handout's cover, is SOURCE_DATE_EPOCH
+when it is set (https://reproducible-builds.org/specs/source-date-epoch/), else today's
+local date without a time of day, so a rebuild on the same day gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import mimetypes
+import os
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from importlib.resources import files
+from itertools import groupby
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import PIL.Image
+import segno
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from generator import __version__
+from generator.render.context import GuideView
+from generator.render.environment import environment
+
+MM_PER_INCH = 25.4
+PRINT_DPI = 200
+JPEG_QUALITY = 85
+# The tallest a screenshot prints, so a step with a portrait screenshot still fits on a page.
+IMAGE_MAX_HEIGHT_MM = 150
+IMAGE_SCHEME = "guidesmith-image"
+TEMPLATES_DIR = Path(str(files("generator") / "templates")).resolve()
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A sheet and its margins (top, right, bottom, left); the footer sits in the bottom one."""
+
+    size: str
+    width_mm: float
+    height_mm: float
+    margins_mm: tuple[float, float, float, float]
+
+    @property
+    def column_mm(self) -> float:
+        """The width of the text column: what a step's screenshot prints at, at most."""
+        return self.width_mm - self.margins_mm[1] - self.margins_mm[3]
+
+    def image_box_px(self, dpi: int = PRINT_DPI) -> tuple[int, int]:
+        """The largest image, in pixels, that the column and the height cap can show at `dpi`."""
+        return (
+            math.ceil(self.column_mm / MM_PER_INCH * dpi),
+            math.ceil(IMAGE_MAX_HEIGHT_MM / MM_PER_INCH * dpi),
+        )
+
+
+PAPERS: dict[str, Paper] = {
+    "a4": Paper("A4", 210, 297, (16, 18, 20, 18)),
+    "letter": Paper("letter", 215.9, 279.4, (16, 19.05, 20, 19.05)),
+}
+
+
+@dataclass(frozen=True)
+class BuildDate:
+    """The document's date: W3C form for the metadata, ISO date for the cover."""
+
+    w3c: str
+    printed: str
+
+
+@dataclass(frozen=True)
+class PrintGuide:
+    """A guide as one PDF shows it: a key unique in the document, its web page, its images."""
+
+    view: GuideView
+    key: str
+    page_url: str | None
+    qr: str | None
+    images: Mapping[int, str]
+    in_chapter: bool = False
+
+
+@dataclass(frozen=True)
+class ChapterGroup:
+    """Consecutive guides of one chapter (or of none), in series order."""
+
+    title: str | None
+    guides: list[PrintGuide]
+
+
+class PrintFetcher(URLFetcher):
+    """Serves the prepared step images, data: URIs and template files; refuses the rest."""
+
+    def __init__(self, images: Mapping[str, bytes] | None = None) -> None:
+        super().__init__(allowed_protocols=("data",))
+        self.images = dict(images or {})
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == IMAGE_SCHEME and url in self.images:
+            return URLFetcherResponse(url, self.images[url], {"Content-Type": "image/jpeg"})
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if path.is_relative_to(TEMPLATES_DIR) and path.is_file():
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+        raise ValueError(f"the PDF renderer fetches nothing from {url}")
+
+
+def paper_named(name: str) -> Paper:
+    """The paper for `a4` or `letter` (any case)."""
+    try:
+        return PAPERS[name.lower()]
+    except KeyError:
+        raise ValueError(
+            f"unknown paper {name!r}; expected one of: {', '.join(PAPERS)}"
+        ) from None
+
+
+def build_date(environ: Mapping[str, str] = os.environ) -> BuildDate:
+    """SOURCE_DATE_EPOCH (seconds, UTC) when set, else today's date without a time."""
+    raw = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        today = date.today().isoformat()
+        return BuildDate(today, today)
+    try:
+        moment = datetime.fromtimestamp(int(raw), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got {raw!r}"
+        ) from None
+    return BuildDate(moment.strftime("%Y-%m-%dT%H:%M:%SZ"), moment.date().isoformat())
+
+
+def page_url(site_url: str | None, slug: str) -> str | None:
+    """The guide's page on the published site (MkDocs directory URLs)."""
+    return f"{site_url.rstrip('/')}/{slug}/" if site_url else None
+
+
+def qr_data_uri(url: str) -> str:
+    """An SVG QR code for `url`, as a data: URI; vector, so it prints sharp at any size."""
+    return segno.make(url, error="m", micro=False).svg_data_uri(border=0, dark="#111827")
+
+
+def print_jpeg(path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY) -> bytes:
+    """The image at `path` fitted into `box` pixels (never enlarged), as JPEG on white."""
+    stat = path.stat()
+    return _print_jpeg(path, stat.st_mtime_ns, stat.st_size, box, quality)
+
+
+# A build renders every guide's PDF and then the handout: the handout reuses these.
+@lru_cache(maxsize=1024)
+def _print_jpeg(
+    path: Path, mtime_ns: int, size: int, box: tuple[int, int], quality: int
+) -> bytes:
+    with PIL.Image.open(path) as opened:
+        image = opened.copy()
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        image = PIL.Image.new("RGB", rgba.size, "white")
+        image.paste(rgba, mask=rgba.getchannel("A"))
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    width, height = image.size
+    max_width, max_height = box
+    if width > max_width or height > max_height:
+        if width * max_height >= height * max_width:
+            size_px = (max_width, max(1, min(max_height, round(height * max_width / width))))
+        else:
+            size_px = (max(1, min(max_width, round(width * max_height / height))), max_height)
+        image = image.resize(size_px, PIL.Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def _prepare(
+    views: Iterable[GuideView], paper: Paper, site_url: str | None, in_chapters: bool = False
+) -> tuple[list[PrintGuide], dict[str, bytes]]:
+    """Print guides keyed g1, g2, ... and the JPEG bytes the fetcher serves for their steps.
+
+    A file gets one URL however many steps show it, so WeasyPrint embeds it once.
+    """
+    guides: list[PrintGuide] = []
+    urls_by_path: dict[Path, str] = {}
+    for index, view in enumerate(views, start=1):
+        urls: dict[int, str] = {}
+        for step in view.steps:
+            if step.image is not None:
+                path = step.image.path
+                url = urls_by_path.setdefault(path, f"{IMAGE_SCHEME}:{len(urls_by_path) + 1}")
+                urls[step.number] = url
+        url = page_url(site_url, view.slug)
+        guides.append(PrintGuide(
+            view, f"g{index}", url, qr_data_uri(url) if url else None, urls,
+            in_chapter=in_chapters and view.chapter is not None,
+        ))
+    box = paper.image_box_px()
+    # Pillow releases the GIL while it resizes and encodes, so threads share the work.
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        encoded = pool.map(lambda path: print_jpeg(path, box), urls_by_path)
+        images = dict(zip(urls_by_path.values(), encoded, strict=True))
+    return guides, images
+
+
+def _write_pdf(template: str, images: Mapping[str, bytes], **context: object) -> bytes:
+    html = environment().get_template(template).render(
+        generator=f"guidesmith {__version__}",
+        image_max_height_mm=IMAGE_MAX_HEIGHT_MM,
+        **context,
+    )
+    document = HTML(
+        string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=PrintFetcher(images)
+    )
+    return document.write_pdf()
+
+
+def render_guide_pdf(view: GuideView, *, paper: str = "a4", site_url: str | None = None) -> bytes:
+    """One guide as a PDF: title, steps with their screenshots, page numbers, bookmarks."""
+    sheet = paper_named(paper)
+    guides, images = _prepare([view], sheet, site_url)
+    return _write_pdf("print.html", images, guide=guides[0], paper=sheet, date=build_date())
+
+
+def render_handout_pdf(
+    views: list[GuideView],
+    *,
+    site_name: str,
+    paper: str = "a4",
+    site_url: str | None = None,
+    title: str | None = None,
+) -> bytes:
+    """Every guide in series order: a cover, contents with page numbers, a guide a page.
+
+    Outline: when any guide has a chapter, chapters are level 1, their guides level 2 and
+    steps level 3; a guide outside any chapter is level 1 with its steps at level 2.
+    """
+    sheet = paper_named(paper)
+    chaptered = any(view.chapter for view in views)
+    guides, images = _prepare(views, sheet, site_url, in_chapters=chaptered)
+    groups = [
+        ChapterGroup(chapter, list(members))
+        for chapter, members in groupby(guides, key=lambda guide: guide.view.chapter)
+    ]
+    return _write_pdf(
+        "handout.html",
+        images,
+        groups=groups,
+        guide_count=len(guides),
+        site_name=site_name,
+        site_url=site_url,
+        title=title,
+        paper=sheet,
+        date=build_date(),
+    )
