@@ -13,6 +13,7 @@ import io
 import json
 import os
 import warnings
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -29,7 +30,7 @@ from generator.fetch import Fetcher, FetchError
 from generator.fsutil import atomic_write
 from generator.loader import LoadedGuide, format_loc
 from generator.markers import builtin_marker, ensure_rgba, parse_builtin
-from generator.model import Image, Step
+from generator.model import Image
 from generator.yamlsource import locate
 
 CACHE_VERSION = "1"
@@ -106,8 +107,12 @@ def render_job(job: RenderJob) -> list[str]:
         assert job.placeholder_size is not None
         box, _ = transform.crop_box(job.placeholder_size, spec.crop)
         source = _placeholder(job.placeholder_size, box)
+        full_size = None
     else:
         source = _decode(job.source)
+        full_size = source.size
+        if source.format == "JPEG" and (wanted := transform.draft_size(full_size, spec)):
+            source.draft(None, wanted)
     marker = None
     if spec.marker is not None:
         marker = (
@@ -115,7 +120,7 @@ def render_job(job: RenderJob) -> list[str]:
             if job.marker is not None
             else builtin_marker(job.marker_colour or "FB923C")
         )
-    rendered, notes = transform.render(source, spec, marker)
+    rendered, notes = transform.render(source, spec, marker, full_size=full_size)
     data = transform.encode(rendered, spec.format, spec.quality)
     meta = {
         "sha256": hashlib.sha256(data).hexdigest(),
@@ -147,7 +152,9 @@ def _spec_for_key(image: Image) -> dict[str, Any]:
     return image.model_dump(mode="json", exclude={"src", "origin", "params"})
 
 
-def cache_key(source: bytes | None, marker: bytes | str | None, image: Image, extra: str = "") -> str:
+def cache_key(
+    source: bytes | None, marker: bytes | str | None, image: Image, extra: str = ""
+) -> str:
     """Content, parameters and generator version; never time."""
     digest = hashlib.sha256
     parts = {
@@ -185,11 +192,15 @@ class ImageBuilder:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def _submit(self, job: RenderJob) -> Future[list[str]]:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run `fn(*args)` in the build's worker processes (started on first use)."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("forkserver"))
+        return self._pool.submit(fn, *args)
+
+    def _submit(self, job: RenderJob) -> Future[list[str]]:
         self.rendered += 1
-        return self._pool.submit(render_job, job)
+        return self.submit(render_job, job)
 
     def plan(self, guides: list[LoadedGuide], *, render: bool = True) -> list[GuideImages]:
         """Fetch every source, size every image, submit what the cache lacks (if `render`).

@@ -3,7 +3,9 @@
 Each is keyed by everything it shows (the guide, its images' cache keys, the options and
 the generator's version) and kept in `.cache/guidesmith/outputs/`, so a rebuild redoes
 only the guides that changed. They are planned when MkDocs gathers files (so pages may
-link to them) and made once the images are ready, before MkDocs copies files.
+link to them) and made in the worker processes once the images are ready, before MkDocs
+copies files: the print images first, then every file at once, the handout (the longest
+job) first.
 """
 
 from __future__ import annotations
@@ -12,37 +14,59 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 from generator import __version__
+from generator.errors import GuideError, GuideErrors
 from generator.fsutil import atomic_write
 from generator.images import CACHE_VERSION
 from generator.pipeline import Build
 from generator.render.context import GuideView
 from generator.render.html import render_standalone
-from generator.render.pdf import render_guide_pdf, render_handout_pdf
+from generator.render.pdf import prepare_print_images, render_guide_pdf, render_handout_pdf
 
 HANDOUT_NAME = "handout.pdf"
+Submit = Callable[..., Future[Any]]
 
 
 @dataclass(frozen=True)
 class Companion:
-    """One output file: where it goes in the site, where it is cached, how it is made."""
+    """One output file: where it goes in the site, where it is cached, what it shows."""
 
     uri: str
     path: Path
-    make: Callable[[], bytes | str]
+    kind: Literal["html", "pdf", "handout"]
+    views: tuple[GuideView, ...]
+    paper: str
+    site_name: str
+    site_url: str | None
 
-    def ensure(self) -> bool:
-        """Make the file unless the cache has it; True when it was made."""
-        if self.path.exists():
-            return False
-        atomic_write(self.path, self.make())
-        return True
+    @property
+    def missing(self) -> bool:
+        return not self.path.exists()
+
+
+def make_companion(companion: Companion) -> None:
+    """Render one companion into the cache (runs in a worker process)."""
+    if companion.kind == "html":
+        data: bytes | str = render_standalone(companion.views[0])
+    elif companion.kind == "pdf":
+        data = render_guide_pdf(
+            companion.views[0], paper=companion.paper, site_url=companion.site_url
+        )
+    else:
+        data = render_handout_pdf(
+            list(companion.views), site_name=companion.site_name, paper=companion.paper,
+            site_url=companion.site_url,
+        )
+    atomic_write(companion.path, data)
 
 
 def _key(kind: str, views: list[GuideView], build: Build, extra: dict[str, object]) -> str:
+    sources = build.sources
     content = {
         "kind": kind,
         "v": CACHE_VERSION,
@@ -50,11 +74,10 @@ def _key(kind: str, views: list[GuideView], build: Build, extra: dict[str, objec
         "guides": [
             {
                 "slug": view.slug,
-                "guide": loaded.guide.model_dump(mode="json"),
-                "images": {n: img.path.name for n, img in sorted(images.items())},
+                "guide": sources[view.slug][0].guide.model_dump(mode="json"),
+                "images": {n: img.path.name for n, img in sorted(sources[view.slug][1].items())},
             }
             for view in views
-            for loaded, images in [build.sources[view.slug]]
         ],
         "paper": build.options.paper,
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
@@ -70,23 +93,47 @@ def plan_companions(
     cache = build.cache_root / "outputs"
     options = build.options
     views = build.views()
+    common = {"paper": options.paper, "site_name": site_name, "site_url": site_url}
     planned: list[Companion] = []
-    for view in views:
-        one = [view]
-        if options.standalone:
-            key = _key("html", one, build, {})
-            planned.append(Companion(
-                f"{view.slug}/{view.slug}.html", cache / f"{key}.html",
-                lambda view=view: render_standalone(view)))
-        if options.pdf:
-            key = _key("pdf", one, build, {"site_url": site_url})
-            planned.append(Companion(
-                f"{view.slug}/{view.slug}.pdf", cache / f"{key}.pdf",
-                lambda view=view: render_guide_pdf(view, paper=options.paper, site_url=site_url)))
     if options.pdf and handout and views:
         key = _key("handout", views, build, {"site_url": site_url, "site_name": site_name})
-        planned.append(Companion(
-            HANDOUT_NAME, cache / f"{key}.pdf",
-            lambda: render_handout_pdf(
-                views, site_name=site_name, paper=options.paper, site_url=site_url)))
+        planned.append(Companion(HANDOUT_NAME, cache / f"{key}.pdf", "handout", tuple(views),
+                                 **common))
+    for view in views:
+        if options.standalone:
+            key = _key("html", [view], build, {})
+            planned.append(Companion(f"{view.slug}/{view.slug}.html", cache / f"{key}.html",
+                                     "html", (view,), **common))
+        if options.pdf:
+            key = _key("pdf", [view], build, {"site_url": site_url})
+            planned.append(Companion(f"{view.slug}/{view.slug}.pdf", cache / f"{key}.pdf",
+                                     "pdf", (view,), **common))
     return planned
+
+
+def make_missing(companions: list[Companion], submit: Submit) -> int:
+    """Make every companion the cache lacks, in parallel; return how many were made."""
+    missing = [c for c in companions if c.missing]
+    printed = {
+        step.image.path
+        for c in missing if c.kind != "html"
+        for view in c.views for step in view.steps if step.image is not None
+    }
+    if printed:
+        paper = next(c.paper for c in missing if c.kind != "html")
+        paths = sorted(printed)
+        workers = max(1, os.cpu_count() or 1)
+        chunks = [paths[i::workers] for i in range(workers)]
+        for future in [submit(prepare_print_images, chunk, paper) for chunk in chunks if chunk]:
+            future.result()
+    futures = [(c, submit(make_companion, c)) for c in missing]
+    problems = []
+    for companion, future in futures:
+        try:
+            future.result()
+        except Exception as exc:  # reported per file, never as a traceback
+            guides = ", ".join(v.slug for v in companion.views[:3])
+            problems.append(GuideError(companion.uri, f"cannot make it from {guides}: {exc}"))
+    if problems:
+        raise GuideErrors(problems)
+    return len(missing)

@@ -18,8 +18,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator.errors import GuideError, GuideErrors
-
-from generator.outputs import Companion, plan_companions
+from generator.outputs import Companion, make_missing, plan_companions
 from generator.pipeline import GUIDE_SUFFIXES, Build, BuildOptions, series_nav
 
 log = get_plugin_logger("guidesmith")
@@ -103,7 +102,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         assert self.build is not None
         _report(self.build.wait_images)
         rendered = self.build.images.rendered
-        made = sum(_report(companion.ensure) for companion in self.companions)
+        made = _report(lambda: make_missing(self.companions, self.build.images.submit))
         log.info(f"{rendered} step image(s) and {made} page(s)/PDF(s) made, the rest cached")
         return env
 

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 from PIL import Image as PILImage
+from PIL import ImageChops, ImageStat
 
 from generator.model import Image as ImageSpec
 from generator.model import Length, Marker
 from generator.transform import (
     TransformError,
     crop_box,
+    draft_size,
     encode,
     marker_position,
     marker_size,
@@ -647,3 +649,46 @@ def test_encode_refuses_unknown_formats() -> None:
         ValueError, match=r"^unknown image format 'gif': expected jpeg, png or webp$"
     ):
         encode(gradient(), "gif", 90)
+
+
+# --- the fast path (JPEG draft decoding) stays within the parity tolerance ----------------
+
+
+def _busy_jpeg(size: tuple[int, int]) -> bytes:
+    from PIL import ImageDraw
+
+    img = PILImage.new("RGB", size, "white")
+    draw = ImageDraw.Draw(img)
+    for i in range(0, size[0], 37):
+        draw.line((i, 0, size[0] - i, size[1]), fill=(i % 255, 90, 200 - i % 200), width=3)
+    for y in range(40, size[1], 60):
+        draw.rectangle((60, y, 60 + (y * 7) % 900, y + 24), fill=(30, 30, 30))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("crop", "width"),
+    [((90, 0, 2842, 1538), 1120), ((0, 393, 2752, 1932), 600), ((45, 196, 1400, 900), 300)],
+)
+def test_draft_decoding_matches_the_plain_path(crop, width) -> None:
+    data = _busy_jpeg((2842, 1932))
+    spec = ImageSpec(src="x.jpg", crop=crop, width=width)
+    plain, _ = render(PILImage.open(io.BytesIO(data)), spec, None)
+    fast_source = PILImage.open(io.BytesIO(data))
+    full = fast_source.size
+    wanted = draft_size(full, spec)
+    assert wanted is not None
+    fast_source.draft(None, wanted)
+    assert fast_source.size[0] < full[0]  # the decoder really skipped work
+    fast, _ = render(fast_source, spec, None, full_size=full)
+    assert fast.size == plain.size
+    diff = ImageChops.difference(plain.convert("RGB"), fast.convert("RGB"))
+    mean = sum(ImageStat.Stat(diff).mean) / 3
+    assert mean < 2.0, mean
+
+
+def test_no_draft_when_the_output_is_more_than_half_the_crop() -> None:
+    spec = ImageSpec(src="x.jpg", crop=(0, 0, 2000, 1000), width=1200)
+    assert draft_size((2842, 1932), spec) is None

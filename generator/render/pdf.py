@@ -23,7 +23,6 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from importlib.resources import files
 from itertools import groupby
 from pathlib import Path
@@ -35,6 +34,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from generator import __version__
+from generator.fsutil import atomic_write
 from generator.render.context import GuideView
 from generator.render.environment import environment
 
@@ -159,17 +159,28 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m", micro=False).svg_data_uri(border=0, dark="#111827")
 
 
+def print_path(path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY) -> Path:
+    """Where the print version of a rendered image is kept: beside it, in the cache."""
+    return path.with_name(f"{path.stem}.print-{box[0]}x{box[1]}-q{quality}.jpg")
+
+
 def print_jpeg(path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY) -> bytes:
-    """The image at `path` fitted into `box` pixels (never enlarged), as JPEG on white."""
-    stat = path.stat()
-    return _print_jpeg(path, stat.st_mtime_ns, stat.st_size, box, quality)
+    """The image at `path` fitted into `box` pixels (never enlarged), as JPEG on white.
+
+    Made once and kept beside the image (its name is the image's content key), so every
+    guide PDF and the handout, in whichever worker process, share the work.
+    """
+    kept = print_path(path, box, quality)
+    try:
+        return kept.read_bytes()
+    except FileNotFoundError:
+        pass
+    data = _print_jpeg(path, box, quality)
+    atomic_write(kept, data)
+    return data
 
 
-# A build renders every guide's PDF and then the handout: the handout reuses these.
-@lru_cache(maxsize=1024)
-def _print_jpeg(
-    path: Path, mtime_ns: int, size: int, box: tuple[int, int], quality: int
-) -> bytes:
+def _print_jpeg(path: Path, box: tuple[int, int], quality: int) -> bytes:
     with PIL.Image.open(path) as opened:
         image = opened.copy()
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
@@ -189,6 +200,13 @@ def _print_jpeg(
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=quality, optimize=True)
     return buffer.getvalue()
+
+
+def prepare_print_images(paths: Iterable[Path], paper: str) -> None:
+    """Make the print versions of these images ahead of the PDFs that embed them."""
+    box = paper_named(paper).image_box_px()
+    for path in paths:
+        print_jpeg(path, box)
 
 
 def _prepare(
