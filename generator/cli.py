@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -94,8 +95,8 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
     plugin_config.placeholders = plugin_config.placeholders or placeholders
     config.strict = config.strict or strict
     try:
-        with console.status("Building the site…", spinner="dots") if console.is_terminal \
-                else _nothing():
+        status = console.status("Building the site…") if console.is_terminal else nullcontext()
+        with status:
             result = build_site(config, clean=clean)
     except BuildLocked as exc:
         raise click.ClickException(str(exc)) from None
@@ -129,14 +130,6 @@ def check(config_file: Path, offline: bool, fmt: str) -> None:
     if fmt == "text":
         steps = sum(len(g.guide.numbered_steps()) for g in guides)
         console.print(f"{len(guides)} guide(s), {steps} step(s): no errors.")
-
-
-class _nothing:  # noqa: N801 - a stand-in context manager when there is no terminal
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: object) -> None:
-        return None
 
 
 @main.command("import")

@@ -32,7 +32,7 @@ _USELESS_BREAK = re.compile(r"\\+[ \t]*(?=\n[ \t]*(?:\n|[-*+][ \t]|\d+\.[ \t])|\
 class _KeyProcessor(InlineProcessor):
     """`[[Enter]]` -> <kbd>Enter</kbd>, the way Scribe exports keyboard keys."""
 
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # noqa: N802
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:
         element = etree.Element("kbd")
         element.text = m.group(1).strip()
         return element, m.start(0), m.end(0)
@@ -41,12 +41,12 @@ class _KeyProcessor(InlineProcessor):
 class _BackslashBreakProcessor(InlineProcessor):
     """A backslash at the end of a line is a hard break (CommonMark; Scribe uses it)."""
 
-    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:  # noqa: N802
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[etree.Element, int, int]:
         return etree.Element("br"), m.start(0), m.end(0)
 
 
 class _GuideTextExtension(markdown.Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         # Raw HTML is escaped instead of passed through.
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
