@@ -78,8 +78,12 @@ def series_nav(guides: list[LoadedGuide], pages: list[str]) -> list[Any]:
 
 
 def escape_nav_title(title: str) -> str:
-    """Nav titles reach the theme's HTML unescaped; a guide must not inject markup there."""
-    return title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """A guide's title made safe for the theme, which puts nav titles into HTML unescaped.
+
+    Material also un-escapes them once (`striptags`) for <title>, so entities for < and >
+    would come back as markup there: angle brackets become look-alike quotes instead.
+    """
+    return title.replace("&", "&amp;").replace("<", "\u2039").replace(">", "\u203a")
 
 
 class Build:

@@ -138,5 +138,33 @@ def test_check_reports_problems_without_writing(project: Callable[[str], Path]) 
     guide.write_text(guide.read_text().replace("format: png", "format: gif"))
     result = CliRunner().invoke(main, ["check", "--config-file", str(root / "mkdocs.yml")])
     assert result.exit_code == 1
-    assert "guides/05-second-guide.yml:8:15: steps[0].image.format: expected one of: jpeg, png, webp; got 'gif'" in result.output
+    assert (
+        "guides/05-second-guide.yml:8:15: steps[0].image.format: "
+        "expected one of: jpeg, png, webp; got 'gif'"
+    ) in result.output
     assert not (root / "site").exists()
+
+
+def test_hostile_text_is_shown_never_run_anywhere_in_the_site(
+    project: Callable[[str], Path],
+) -> None:
+    root = project("basic")
+    guide = root / "guides/10-first-guide.yml"
+    text = guide.read_text()
+    text = text.replace("title: First guide", 'title: "</title><script>alert(1)</script> First"')
+    text = text.replace('chapter: "Chapter 1: Basics"', 'chapter: "<img src=x onerror=alert(2)>"')
+    text = text.replace("section: Do the thing", 'section: "<script>alert(3)</script>"')
+    text = text.replace(
+        "text: Press [[Enter]]", 'text: "<script>alert(4)</script> [x](javascript:alert(5))"'
+    )
+    guide.write_text(text)
+    code, output = build(root)
+    assert code == 0, output
+    pages = [p for p in (root / "site").rglob("*.html")]
+    assert len(pages) >= 4
+    for page in pages:
+        html = page.read_text()
+        for needle in ("<script>alert", "<img src=x", "javascript:alert", "</title><script>"):
+            assert needle not in html, (page, needle)
+    page = (root / "site/10-first-guide/index.html").read_text()
+    assert "&lt;script&gt;alert(4)&lt;/script&gt;" in page  # shown as text

@@ -10,7 +10,8 @@ from markupsafe import Markup, escape
 
 from generator.render.text import plain_text, render_inline, render_markdown
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+# HTML escaping handles < > &; these are the characters Markdown would act on.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
 def markdown_literal(text: str) -> Markup:
