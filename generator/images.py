@@ -15,6 +15,7 @@ import os
 import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -34,6 +35,10 @@ from generator.model import Image
 from generator.yamlsource import locate
 
 CACHE_VERSION = "1"
+POOL_BROKEN = (
+    "a worker process stopped abruptly (killed, or out of memory?); nothing was published, "
+    "run the build again"
+)
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
@@ -311,6 +316,10 @@ class ImageBuilder:
                     continue
                 try:
                     future.result()
+                except BrokenProcessPool:
+                    self.close()  # a later build (under `serve`) starts a fresh pool
+                    raise GuideErrors([GuideError(
+                        guide_images.loaded.display, POOL_BROKEN)]) from None
                 except Exception as exc:  # a worker's failure is reported, never raised raw
                     problems.append(_step_problem(
                         guide_images.loaded, index, step_image.number, "src",

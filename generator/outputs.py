@@ -15,6 +15,7 @@ import json
 import os
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,7 +23,7 @@ from typing import Any, Literal
 from generator import __version__
 from generator.errors import GuideError, GuideErrors
 from generator.fsutil import atomic_write
-from generator.images import CACHE_VERSION
+from generator.images import CACHE_VERSION, POOL_BROKEN
 from generator.pipeline import Build
 from generator.render.context import GuideView
 from generator.render.html import render_standalone
@@ -131,6 +132,8 @@ def make_missing(companions: list[Companion], submit: Submit) -> int:
     for companion, future in futures:
         try:
             future.result()
+        except BrokenProcessPool:
+            raise GuideErrors([GuideError(companion.uri, POOL_BROKEN)]) from None
         except Exception as exc:  # reported per file, never as a traceback
             guides = ", ".join(v.slug for v in companion.views[:3])
             problems.append(GuideError(companion.uri, f"cannot make it from {guides}: {exc}"))
