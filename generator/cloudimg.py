@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlsplit
 
-from generator.model import Crop, Image
+from generator.model import Crop, Image, shown
 
 # Markdown exports escape '&' and '_' in various ways; undo them before parsing.
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _CLOUDIMG_HOST = re.compile(r"^[a-z0-9-]+\.cloudimg\.io$", re.IGNORECASE)
 _SCRIBE_MARKER = re.compile(r"/([0-9A-Fa-f]{6})_standard\.png$")
+_INTEGER = re.compile(r"([-+]?\d+)(?:\.0*)?")
 
 KNOWN_PARAMS = frozenset(
     {"tl_px", "br_px", "width", "force_format", "q", "wat", "wat_url", "wat_opacity",
@@ -25,7 +26,14 @@ KNOWN_PARAMS = frozenset(
 
 
 class CloudimgError(ValueError):
-    """A cloudimg parameter whose value cannot be understood."""
+    """A cloudimg URL or parameter that cannot be understood."""
+
+
+def _split(url: str) -> SplitResult | None:
+    try:
+        return urlsplit(url)
+    except ValueError:  # e.g. an unclosed '[' in the host: not a URL we can take apart
+        return None
 
 
 def unescape(url: str) -> str:
@@ -36,8 +44,12 @@ def unescape(url: str) -> str:
 
 def is_cloudimg_url(url: str) -> bool:
     """True for `https://<token>.cloudimg.io/<origin>?<operations>`."""
-    parts = urlsplit(unescape(url))
-    return parts.scheme in ("http", "https") and bool(_CLOUDIMG_HOST.match(parts.hostname or ""))
+    parts = _split(unescape(url))
+    return (
+        parts is not None
+        and parts.scheme in ("http", "https")
+        and bool(_CLOUDIMG_HOST.match(parts.hostname or ""))
+    )
 
 
 def _origin(path: str) -> str:
@@ -46,26 +58,34 @@ def _origin(path: str) -> str:
     if path.startswith("v7/"):
         path = path[3:]
     match = re.match(r"^(https?):/+(.*)$", path)
-    if match:
-        return f"{match[1]}://{match[2]}"
-    return f"https://{path}"
+    origin = f"{match[1]}://{match[2]}" if match else f"https://{path}"
+    if origin.endswith("://"):
+        raise CloudimgError("the cloudimg URL names no image after its host")
+    return origin
+
+
+def _problem(name: str, value: str, expected: str) -> CloudimgError:
+    return CloudimgError(f"expected {expected}, got {shown(value)} (cloudimg parameter {name})")
 
 
 def _pair(name: str, value: str) -> list[str]:
+    """'x,y' -> [x, y]; one value is both."""
     parts = [p.strip() for p in value.split(",")]
     if len(parts) == 1:
         parts = parts * 2
     if len(parts) != 2 or not all(parts):
-        raise CloudimgError(f"{name}={value!r}: expected two values 'x,y'")
+        raise _problem(name, value, "one value or two 'x,y'")
     return parts
 
 
 def _int_pair(name: str, value: str) -> tuple[int, int]:
-    x, y = _pair(name, value)
-    try:
-        return int(float(x)), int(float(y))
-    except ValueError:
-        raise CloudimgError(f"{name}={value!r}: expected two integers 'x,y'") from None
+    numbers = []
+    for part in _pair(name, value):
+        match = _INTEGER.fullmatch(part)
+        if not match or len(match[1]) > 10:
+            raise _problem(name, value, "two integers 'x,y'")
+        numbers.append(int(match[1]))
+    return numbers[0], numbers[1]
 
 
 def parse_query(query: str) -> dict[str, str]:
@@ -79,24 +99,21 @@ def fields_from_params(params: dict[str, str]) -> dict[str, Any]:
     Everything a cloudimg URL leaves unsaid is written out explicitly, so that
     `image_defaults` never changes what a URL describes.
     """
-    fields: dict[str, Any] = {"width": None, "marker": None}
-    crop: list[int | None] = [0, 0, None, None]
-    has_crop = False
+    fields: dict[str, Any] = {
+        "width": params.get("width"),
+        "format": params.get("force_format", Image.model_fields["format"].default),
+        "quality": params.get("q", Image.model_fields["quality"].default),
+        "marker": None,
+    }
+    # A corner left out is the image edge (None), as in the guide format.
+    crop: list[int | None] = [None, None, None, None]
     if "tl_px" in params:
         crop[0], crop[1] = _int_pair("tl_px", params["tl_px"])
-        has_crop = True
     if "br_px" in params:
         crop[2], crop[3] = _int_pair("br_px", params["br_px"])
-        has_crop = True
-    if has_crop:
+    if "tl_px" in params or "br_px" in params:
         fields["crop"] = crop
-    if "width" in params:
-        fields["width"] = params["width"]
-    if "force_format" in params:
-        fields["format"] = params["force_format"].lower()
-    if "q" in params:
-        fields["quality"] = params["q"]
-    if params.get("wat") == "1" or "wat_url" in params:
+    if params.get("wat") != "0" and (params.get("wat") == "1" or "wat_url" in params):
         marker: dict[str, Any] = {}
         if "wat_url" in params:
             marker["src"] = params["wat_url"]
@@ -116,25 +133,33 @@ def fields_from_params(params: dict[str, str]) -> dict[str, Any]:
 def parse_image_url(url: str) -> dict[str, Any]:
     """Image fields from a cloudimg URL; any other URL is a plain `src`."""
     clean = unescape(url)
-    if not is_cloudimg_url(clean):
+    parts = _split(clean)
+    if parts is None or not is_cloudimg_url(clean):
         return {"src": clean}
-    parts = urlsplit(clean)
     origin = _origin(parts.path)
     return {"src": origin, **fields_from_params(parse_query(parts.query))}
 
 
 def scribe_marker_colour(src: str) -> str | None:
     """'FB923C' for Scribe's `.../watermarks/FB923C_standard.png`, else None."""
-    match = _SCRIBE_MARKER.search(urlsplit(src).path)
+    parts = _split(src)
+    match = _SCRIBE_MARKER.search(parts.path) if parts is not None else None
     return match[1].upper() if match else None
 
 
 def _crop_params(crop: Crop) -> list[tuple[str, str]]:
+    """tl_px/br_px for a crop; the top-left edge is 0, the bottom-right edge has no number."""
     x1, y1, x2, y2 = crop
-    params = [("tl_px", f"{x1 or 0},{y1 or 0}")]
+    params = []
+    if x1 is not None or y1 is not None:
+        params.append(("tl_px", f"{x1 or 0},{y1 or 0}"))
     if x2 is not None and y2 is not None:
         params.append(("br_px", f"{x2},{y2}"))
     return params
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
 
 
 def build_image_url(image: Image, token: str = "example") -> str:
@@ -149,12 +174,13 @@ def build_image_url(image: Image, token: str = "example") -> str:
         m = image.marker
         params += [
             ("wat", "1"),
-            ("wat_opacity", f"{m.opacity:g}"),
+            ("wat_opacity", _number(m.opacity)),
             ("wat_gravity", m.gravity),
             ("wat_url", m.src),
             ("wat_pad", f"{m.pad[0]},{m.pad[1]}"),
             ("wat_scale", str(m.scale)),
         ]
     params += list(image.params.items())
-    query = "&".join(f"{k}={quote(v, safe=',:/.#-')}" for k, v in params)
+    # '#' must be escaped: `builtin:circle#FB923C` would otherwise end the query.
+    query = "&".join(f"{quote(k, safe='')}={quote(v, safe=',:/.-')}" for k, v in params)
     return f"https://{token}.cloudimg.io/{image.src}?{query}"

@@ -31,14 +31,19 @@ class GuideError:
 
     def github(self) -> str:
         """A GitHub Actions workflow command, so the problem shows on the PR's diff."""
-        parts = [f"file={self.path}"]
+        parts = [f"file={_escape(self.path, property_=True)}"]
         if self.line is not None:
             parts.append(f"line={self.line}")
         if self.col is not None:
             parts.append(f"col={self.col}")
         field = f"{self.loc}: " if self.loc else ""
-        message = (field + self.message).replace("%", "%25").replace("\n", "%0A")
-        return f"::{self.severity} {','.join(parts)}::{message}"
+        return f"::{self.severity} {','.join(parts)}::{_escape(field + self.message)}"
+
+
+def _escape(text: str, property_: bool = False) -> str:
+    """GitHub's workflow-command escaping (properties also escape ':' and ',')."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_ else text
 
 
 class GuideErrors(Exception):

@@ -3,25 +3,41 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
+from yaml.nodes import Node, ScalarNode
 
 from generator.errors import GuideError, GuideErrors, display_path
-from generator.model import Guide, Image, ImageSettings, Marker, Section, Step
-from generator.yamlsource import YamlProblem, key_position, load_yaml, locate
+from generator.model import Guide, Section, Step, shown
+from generator.yamlsource import YamlProblem, key_position, load_yaml, locate, node_at
 
 MAX_GUIDE_BYTES = 2 * 1024 * 1024
-# pydantic's union tags and wrapper names: they are in `loc` but not in the YAML.
-_NOT_IN_YAML = {"step", "section", "function-before[_from_url()]", "function-after"}
-# The model that a loc segment's mapping is validated against, for "expected one of".
-_MODEL_FOR_KEY: dict[str, type[BaseModel]] = {
-    "image": Image,
-    "image_defaults": ImageSettings,
-    "marker": Marker,
+_PLAIN_KEY = re.compile(r"[\w-]+")
+# The cloudimg parameter an image field comes from, for images written as a URL.
+_CLOUDIMG_PARAM: dict[tuple[str, ...], str] = {
+    ("width",): "width",
+    ("format",): "force_format",
+    ("quality",): "q",
+    ("crop",): "tl_px/br_px",
+    ("marker", "src"): "wat_url",
+    ("marker", "opacity"): "wat_opacity",
+    ("marker", "gravity"): "wat_gravity",
+    ("marker", "pad"): "wat_pad",
+    ("marker", "scale"): "wat_scale",
+}
+_KINDS = {
+    "string": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "list": "a list",
+    "tuple": "a list",
+    "dict": "a mapping",
 }
 
 
@@ -47,51 +63,58 @@ def format_loc(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            text += f"[{part!r}]"  # a key with spaces or control characters stays one line
         else:
             text += f".{part}" if text else part
     return text
 
 
 def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    return tuple(p for p in loc if not (isinstance(p, str) and p in _NOT_IN_YAML))
+    """pydantic's `loc` without the union tag after a step's index (`steps, 3, 'step'`)."""
+    return tuple(
+        part
+        for i, part in enumerate(loc)
+        if not (
+            part in ("step", "section")
+            and i >= 2
+            and isinstance(loc[i - 1], int)
+            and loc[i - 2] == "steps"
+        )
+    )
 
 
-def _expected_model(loc: tuple[int | str, ...]) -> type[BaseModel]:
-    parents = [p for p in loc[:-1] if isinstance(p, str)]
-    if not parents:
-        return Guide
-    if parents[-1] == "steps" or (parents[-1:] == ["steps"]):
-        return Step
-    return _MODEL_FOR_KEY.get(parents[-1], Step)
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The first model class inside a field's type (`list[Item]` -> Step)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
-def _message(error: ErrorDetails, loc: tuple[int | str, ...], data: Any) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        model = _expected_model(loc)
-        if model is Step and isinstance(loc[-2] if len(loc) > 1 else None, int):
-            item = _item(data, loc)
-            if isinstance(item, dict) and "section" in item:
-                model = Section
-        allowed = list(model.model_fields)
-        hint = difflib.get_close_matches(key, allowed, n=1)
-        did_you_mean = f"; did you mean '{hint[0]}'?" if hint else ""
-        return f"unknown key '{key}' (expected one of: {', '.join(allowed)}){did_you_mean}"
-    if kind == "missing":
-        return f"required key '{loc[-1]}' is missing"
-    if kind == "literal_error":
-        return f"{error['msg'].replace('Input should be', 'expected')}, got {error['input']!r}"
-    if kind.startswith(("int_", "float_", "string_", "bool_", "list_", "tuple_", "dict_", "model_")):
-        got = type(error["input"]).__name__
-        got = {"NoneType": "nothing", "dict": "a mapping", "list": "a list", "str": "text"}.get(got, got)
-        return f"{error['msg'].replace('Input should be', 'expected')} (got {got})"
-    return error["msg"].replace("Input should be", "expected").replace("Value error, ", "")
+def _model_at(loc: tuple[int | str, ...], data: Any) -> type[BaseModel]:
+    """The model whose mapping holds the key at the end of `loc`."""
+    model: type[BaseModel] = Guide
+    for i, part in enumerate(loc[:-1]):
+        if isinstance(part, int):
+            continue
+        field_info = model.model_fields.get(part)
+        inner = _model_in(field_info.annotation) if field_info else None
+        if inner is None:
+            return model
+        model = inner
+        if model is Step:
+            item = _value_at(data, loc[: i + 2])
+            model = Section if isinstance(item, dict) and "section" in item else Step
+    return model
 
 
-def _item(data: Any, loc: tuple[int | str, ...]) -> Any:
+def _value_at(data: Any, loc: tuple[int | str, ...]) -> Any:
     current = data
-    for part in loc[:-1]:
+    for part in loc:
         try:
             current = current[part]
         except (KeyError, IndexError, TypeError):
@@ -99,63 +122,170 @@ def _item(data: Any, loc: tuple[int | str, ...]) -> Any:
     return current
 
 
+def _got(value: Any, source: Node | None) -> str:
+    """What the author wrote, as an error message shows it."""
+    if isinstance(source, ScalarNode) and not isinstance(value, str) and source.value:
+        # The YAML text, not what it became: `yes`, not True; `2024-01-01`, not a date.
+        return source.value if len(source.value) <= 40 else source.value[:37] + "..."
+    if value is None:
+        return "nothing"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return shown(value)
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _range(loc: tuple[int | str, ...], data: Any) -> tuple[Any, Any]:
+    """The (minimum, maximum) declared on the field at `loc`."""
+    field_info = _model_at(loc, data).model_fields.get(str(loc[-1]))
+    low = high = None
+    for rule in field_info.metadata if field_info else ():
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    return low, high
+
+
+def _unknown_key(loc: tuple[int | str, ...], data: Any) -> tuple[str, str | None]:
+    key = str(loc[-1])
+    model = _model_at(loc, data)
+    if model is Section:
+        return f"unknown key {key!r}: a section has only the key 'section'", None
+    allowed = list(model.model_fields)
+    hint = difflib.get_close_matches(key, allowed, n=1)
+    did_you_mean = f"; did you mean {hint[0]!r}?" if hint else ""
+    return f"unknown key {key!r} (expected one of: {', '.join(allowed)}){did_you_mean}", (
+        hint[0] if hint else None
+    )
+
+
+def _message(
+    error: ErrorDetails, loc: tuple[int | str, ...], data: Any, source: Node | None
+) -> str:
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    got = _got(value, source)
+    if kind == "missing" and loc:
+        return f"required key {loc[-1]!r} is missing"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        hint = difflib.get_close_matches(str(value), choices, n=1) if choices else []
+        did_you_mean = f"; did you mean {hint[0]!r}?" if hint else ""
+        return f"expected one of: {', '.join(choices)}; got {got}{did_you_mean}"
+    if kind == "model_type" or kind == "model_attributes_type":
+        name = ctx.get("class_name")
+        if name == "Step":
+            return f"expected a step (a mapping with 'text') or a section, got {got}"
+        if name == "Image":
+            return f"expected a mapping with 'src', or an image URL, got {got}"
+        return f"expected a mapping, got {got}"
+    if kind == "too_short" and loc == ("steps",):
+        return "a guide needs at least one step"
+    if kind == "too_short":
+        return f"expected at least {ctx.get('min_length')} items, got {ctx.get('actual_length')}"
+    if kind == "too_long":
+        return f"expected at most {ctx.get('max_length')} items, got {ctx.get('actual_length')}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        low, high = _range(loc, data)
+        if low is not None and high is not None:
+            return f"expected a number between {_number(low)} and {_number(high)}, got {got}"
+        words, bound = ("at least", ctx.get("ge")) if "ge" in ctx else ("at most", ctx.get("le"))
+        return f"expected a number {words} {_number(bound)}, got {got}"
+    if kind == "invalid_key":
+        return f"keys must be text, got {got}"
+    base = kind.split("_", 1)[0]
+    if kind.endswith(("_type", "_parsing", "_from_float")) and base in _KINDS:
+        scalar = isinstance(source, ScalarNode) and value is not None
+        quote = "; put it in quotes" if base == "string" and scalar else ""
+        return f"expected {_KINDS[base]}, got {got}{quote}"
+    message = error["msg"].removeprefix("Value error, ")
+    return message.replace("Input should be", "expected")
+
+
+def _cloudimg_param(loc: tuple[int | str, ...], node: Any) -> str | None:
+    """The URL parameter behind `loc` when the step's image is written as a cloudimg URL."""
+    if len(loc) < 4 or loc[0] != "steps" or loc[2] != "image":
+        return None
+    if not isinstance(node_at(node, loc[:3]), ScalarNode):
+        return None
+    return _CLOUDIMG_PARAM.get(tuple(str(p) for p in loc[3:5] if isinstance(p, str)))
+
+
 def _errors_from_validation(
     exc: ValidationError, display: str, node: Any, data: Any
 ) -> list[GuideError]:
-    problems = []
+    problems: list[tuple[GuideError, tuple[int | str, ...] | None]] = []
+    suggested: set[tuple[int | str, ...]] = set()
     for error in exc.errors(include_url=False):
         loc = _clean_loc(error["loc"])
+        missing = None
         if error["type"] == "missing" and loc:
             line, col = locate(node, loc[:-1])
-        elif error["type"] == "extra_forbidden":
+            where, missing = loc[:-1], loc
+        elif error["type"] in ("extra_forbidden", "invalid_key") and loc:
             line, col = key_position(node, loc)
+            where = loc
         else:
             line, col = locate(node, loc)
-        where = loc[:-1] if error["type"] == "missing" else loc
-        problems.append(
-            GuideError(display, _message(error, loc, data), line, col, format_loc(where))
-        )
-    return problems
+            where = loc
+        if error["type"] == "extra_forbidden" and loc:
+            message, hint = _unknown_key(loc, data)
+            if hint:
+                suggested.add((*loc[:-1], hint))
+        else:
+            message = _message(error, loc, data, node_at(node, loc))
+            param = _cloudimg_param(loc, node)
+            if param:
+                message += f" (cloudimg parameter {param})"
+        problems.append((GuideError(display, message, line, col, format_loc(where)), missing))
+    # "unknown key 'titel' ...; did you mean 'title'?" already says that 'title' is missing.
+    kept = [problem for problem, missing in problems if missing not in suggested]
+    return sorted(kept, key=lambda p: (p.line or 0, p.col or 0))
 
 
 def read_text(path: Path, display: str) -> str:
-    """The file's text, refusing what is too big or not UTF-8."""
+    """The file's text, refusing what is too big or not UTF-8 (before parsing anything)."""
     try:
         size = path.stat().st_size
         if size > MAX_GUIDE_BYTES:
-            raise GuideErrors(
-                [GuideError(display, f"file is too large ({size:,} bytes; the limit is {MAX_GUIDE_BYTES:,})")]
-            )
+            raise GuideErrors([GuideError(
+                display, f"file is too large ({size:,} bytes; the limit is {MAX_GUIDE_BYTES:,})"
+            )])
         raw = path.read_bytes()
     except OSError as exc:
-        raise GuideErrors([GuideError(display, f"cannot read the file: {exc.strerror}")]) from None
+        reason = exc.strerror or str(exc)
+        raise GuideErrors([GuideError(display, f"cannot read the file: {reason}")]) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise GuideErrors(
-            [GuideError(display, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line, col)]
-        ) from None
+        message = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        raise GuideErrors([GuideError(display, message, line, col)]) from None
 
 
 def _unknown_param_warnings(guide: Guide, display: str, node: Any) -> list[GuideError]:
+    """One warning for each cloudimg parameter guidesmith keeps but does not apply."""
     warnings = []
     seen: set[str] = set()
     for index, item in enumerate(guide.steps):
-        if isinstance(item, Step) and item.image is not None and item.image.params:
-            new = [k for k in item.image.params if k not in seen]
-            seen.update(new)
-            if new:
-                line, col = locate(node, ("steps", index, "image"))
-                names = ", ".join(f"{k}={item.image.params[k]}" for k in new)
-                warnings.append(
-                    GuideError(
-                        display,
-                        f"cloudimg parameter(s) not supported, kept but not applied: {names}",
-                        line, col, format_loc(("steps", index, "image")), "warning",
-                    )
-                )
+        if not isinstance(item, Step) or item.image is None:
+            continue
+        for name, value in item.image.params.items():
+            if name in seen:
+                continue
+            seen.add(name)
+            line, col = locate(node, ("steps", index, "image", "params", name))
+            warnings.append(GuideError(
+                display,
+                f"cloudimg parameter {name}={value} is not supported: kept, not applied",
+                line, col, format_loc(("steps", index, "image")), "warning",
+            ))
     return warnings
 
 
@@ -173,18 +303,17 @@ def load_guide(path: Path, root: Path | None = None) -> LoadedGuide:
     except YamlProblem as exc:
         raise GuideErrors([GuideError(display, exc.message, exc.line, exc.col)]) from None
     if data is None:
-        raise GuideErrors([GuideError(display, "the file is empty; a guide needs a title and steps")])
-    if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else type(data).__name__
         raise GuideErrors(
-            [GuideError(display, f"expected a mapping with 'title' and 'steps' at the top level, got {kind}", 1, 1)]
+            [GuideError(display, "the file is empty; a guide needs a title and steps")]
         )
+    if not isinstance(data, dict):
+        got = _got(data, node)
+        message = f"expected a mapping with 'title' and 'steps' at the top level, got {got}"
+        raise GuideErrors([GuideError(display, message, 1, 1)])
     try:
         guide = Guide.model_validate(data)
     except ValidationError as exc:
         raise GuideErrors(_errors_from_validation(exc, display, node, data)) from None
-    except RecursionError:
-        raise GuideErrors([GuideError(display, "the document is nested too deeply")]) from None
     return LoadedGuide(
         guide, path, slug_of(path), display, node, _unknown_param_warnings(guide, display, node)
     )

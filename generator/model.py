@@ -7,6 +7,7 @@ normalised in `mode="before"` validators so the rest of the code sees one shape.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -29,7 +31,19 @@ EXTENSIONS: dict[str, str] = {"jpeg": "jpg", "png": "png", "webp": "webp"}
 DEFAULT_MARKER_SRC = "builtin:circle#FB923C"
 MAX_WIDTH = 10000
 
-_LENGTH = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(p?)\s*$")
+_LENGTH = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(p?)\s*$")
+_WHOLE = re.compile(r"^\s*([-+]?\d{1,9})(?:\.0*)?\s*$")
+
+
+def shown(value: Any) -> str:
+    """A value as an error message quotes it: text in quotes, long values shortened."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _custom(kind: str, message: str, **context: Any) -> PydanticCustomError:
+    """An error whose message is final: `{...}` in quoted values is never re-formatted."""
+    return PydanticCustomError(kind, "{message}", {"message": message.format(**context)})
 
 
 class Length(BaseModel):
@@ -43,19 +57,30 @@ class Length(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _parse(cls, data: Any) -> Any:
-        if isinstance(data, bool):
-            raise PydanticCustomError("length", "expected a number or a percentage like '5p'")
-        if isinstance(data, int | float):
-            return {"value": data}
-        if isinstance(data, str):
-            match = _LENGTH.match(data)
-            if not match:
-                raise PydanticCustomError(
-                    "length", "expected a number or a percentage like '5p', got {value!r}",
-                    {"value": data},
-                )
-            return {"value": float(match[1]), "percent": bool(match[2])}
-        return data
+        if isinstance(data, Length | dict):
+            return data
+        problem = _custom("length", "expected a number or a percentage like '5p', got {got}",
+                          got=shown(data))
+        percent = False
+        try:
+            if isinstance(data, int | float) and not isinstance(data, bool):
+                value = float(data)
+            elif isinstance(data, str) and (match := _LENGTH.match(data)):
+                value, percent = float(match[1]), bool(match[2])
+            else:
+                raise problem
+        except OverflowError:  # an integer with hundreds of digits
+            raise problem from None
+        if not math.isfinite(value):
+            raise problem
+        return {"value": value, "percent": percent}
+
+    @field_validator("value", mode="after")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise _custom("length", "expected a finite number, got {got}", got=value)
+        return value
 
     def resolve(self, total: int) -> int:
         """Pixels for an output of `total` pixels along this axis."""
@@ -71,7 +96,9 @@ class Marker(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    src: str = Field(DEFAULT_MARKER_SRC, description="Marker image: path, http(s) URL or builtin:circle#RRGGBB")
+    src: str = Field(
+        DEFAULT_MARKER_SRC, description="Marker image: path, http(s) URL or builtin:circle#RRGGBB"
+    )
     opacity: float = Field(1.0, ge=0, le=1, description="Multiplies the marker's alpha")
     gravity: Gravity = Field("center", description="Side or corner the pad is measured from")
     pad: tuple[Length, Length] = Field(
@@ -89,9 +116,62 @@ class Marker(BaseModel):
     @field_validator("pad", mode="before")
     @classmethod
     def _one_pad_for_both_axes(cls, value: Any) -> Any:
-        if isinstance(value, int | float | str) and not isinstance(value, bool):
-            return (value, value)
+        if isinstance(value, str) and "," in value:
+            value = [part.strip() for part in value.split(",")]
+        if isinstance(value, list | tuple) and len(value) == 1:
+            value = value[0]
+        if isinstance(value, int | float | str | Length) and not isinstance(value, bool):
+            # One value for both axes: checked once, so a mistake is reported once.
+            try:
+                length = Length.model_validate(value)
+            except ValidationError as exc:
+                raise _custom("pad", exc.errors()[0]["msg"]) from None
+            return (length, length)
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            raise _custom("pad", "expected one value or two [x, y], got {got}", got=shown(value))
         return value
+
+    @field_validator("scale", mode="after")
+    @classmethod
+    def _positive_scale(cls, value: Length) -> Length:
+        if value.value <= 0:
+            raise _custom("scale", "expected a size above 0, got {got}", got=value)
+        return value
+
+    @field_validator("click", mode="before")
+    @classmethod
+    def _click(cls, value: Any) -> Any:
+        if value is not None and not _integers(value, 2):
+            raise _custom("click", "expected 2 integers [x, y]")
+        return value
+
+    @field_validator("gravity", mode="before")
+    @classmethod
+    def _gravity(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("src", mode="after")
+    @classmethod
+    def _src(cls, value: str) -> str:
+        return _not_blank(value)
+
+
+def _integers(value: Any, count: int, none: bool = False) -> bool:
+    """`value` is a list of `count` integers (or None where `none` allows it)."""
+    return (
+        isinstance(value, list | tuple)
+        and len(value) == count
+        and all(
+            (none and v is None) or (isinstance(v, int) and not isinstance(v, bool))
+            for v in value
+        )
+    )
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise _custom("blank", "must not be empty")
+    return value
 
 
 class ImageSettings(BaseModel):
@@ -99,7 +179,9 @@ class ImageSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    width: int | None = Field(None, description="Output width in pixels; height keeps the aspect ratio")
+    width: int | None = Field(
+        None, description="Output width in pixels; height keeps the aspect ratio"
+    )
     format: ImageFormat = Field("jpeg", description="Output encoding")
     quality: int = Field(90, ge=1, le=100, description="JPEG/WebP quality")
     marker: Marker | None = Field(None, description="The click marker; none when absent")
@@ -107,25 +189,29 @@ class ImageSettings(BaseModel):
     @field_validator("width", mode="before")
     @classmethod
     def _width(cls, value: Any) -> Any:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, str) and re.fullmatch(r"\d+(\.0+)?", value.strip()):
-            value = int(float(value))
         if value is None:
             return None
+        given = value
+        if isinstance(value, str) and (match := _WHOLE.match(value)):
+            value = int(match[1])
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise PydanticCustomError("width", "expected a whole number of pixels")
+            raise _custom("width", "expected a whole number of pixels, got {got}", got=shown(given))
         if not 1 <= value <= MAX_WIDTH:
-            raise PydanticCustomError(
-                "width", "expected a width between 1 and {max}, got {value}",
-                {"max": MAX_WIDTH, "value": value},
+            raise _custom(
+                "width", "expected a width between 1 and {max}, got {got}",
+                max=MAX_WIDTH, got=shown(value),
             )
         return value
 
     @field_validator("format", mode="before")
     @classmethod
     def _format(cls, value: Any) -> Any:
-        return "jpeg" if isinstance(value, str) and value.lower() == "jpg" else value
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return "jpeg" if value == "jpg" else value
+        return value
 
 
 Crop = tuple[int | None, int | None, int | None, int | None]
@@ -135,7 +221,9 @@ class Image(ImageSettings):
     """One step's screenshot and how to render it, in cloudimg's terms."""
 
     src: str = Field(description="Path relative to the guide file, or an http(s) URL")
-    origin: str | None = Field(None, description="Where the screenshot came from (kept for reference)")
+    origin: str | None = Field(
+        None, description="Where the screenshot came from (kept for reference)"
+    )
     crop: Crop | None = Field(
         None,
         description="[x1, y1, x2, y2] in source pixels, x2/y2 exclusive; null = the image edge",
@@ -153,26 +241,28 @@ class Image(ImageSettings):
             try:
                 return parse_image_url(data)
             except CloudimgError as exc:
-                raise PydanticCustomError("cloudimg", "{problem}", {"problem": str(exc)}) from None
+                raise _custom("cloudimg", "{problem}", problem=str(exc)) from None
         return data
+
+    @field_validator("src", mode="after")
+    @classmethod
+    def _src(cls, value: str) -> str:
+        return _not_blank(value)
 
     @field_validator("crop", mode="before")
     @classmethod
     def _crop(cls, value: Any) -> Any:
         if value is None:
             return None
-        ok = (
-            isinstance(value, list | tuple)
-            and len(value) == 4
-            and all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in value)
-        )
-        if not ok:
-            raise PydanticCustomError("crop", "expected 4 integers [x1, y1, x2, y2]")
+        if not _integers(value, 4, none=True):
+            raise _custom("crop", "expected 4 integers [x1, y1, x2, y2]")
         x1, y1, x2, y2 = value
-        if x1 is not None and x2 is not None and x2 <= x1:
-            raise PydanticCustomError("crop", "empty crop box: x2 ({x2}) must be greater than x1 ({x1})", {"x1": x1, "x2": x2})
-        if y1 is not None and y2 is not None and y2 <= y1:
-            raise PydanticCustomError("crop", "empty crop box: y2 ({y2}) must be greater than y1 ({y1})", {"y1": y1, "y2": y2})
+        for low, high, a, b in ((x1, x2, "x1", "x2"), (y1, y2, "y1", "y2")):
+            if low is not None and high is not None and high <= low:
+                raise _custom(
+                    "crop", "empty crop box: {b} ({high}) must be greater than {a} ({low})",
+                    a=a, b=b, low=low, high=high,
+                )
         return tuple(value)
 
     @property
@@ -231,9 +321,7 @@ class Guide(BaseModel):
     @field_validator("title", mode="after")
     @classmethod
     def _title_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise PydanticCustomError("blank", "must not be empty")
-        return value
+        return _not_blank(value)
 
     @model_validator(mode="after")
     def _apply_image_defaults(self) -> Guide:

@@ -1,8 +1,15 @@
 """Safe YAML loading that keeps node positions, so errors can say file:line:col.
 
-Only the safe constructors are used; anchors and aliases are refused outright (they are
-how "billion laughs" documents expand), and so are duplicate keys, which PyYAML would
-otherwise resolve silently to the last one.
+A guide is plain data, so the loader accepts plain data only, and refuses the rest while
+composing, before anything is constructed:
+
+- tags other than YAML's own scalar and collection tags (`!!python/...` and friends);
+- anchors and aliases (they are how "billion laughs" documents expand);
+- duplicate keys, which PyYAML would otherwise resolve silently to the last one;
+- keys that are lists or mappings, and nesting deeper than any guide needs.
+
+Mapping keys are always read as the text the author wrote (`1:` is the key "1", `yes:` is
+"yes"), so every key can be named, located and matched against the format's field names.
 """
 
 from __future__ import annotations
@@ -11,8 +18,16 @@ from typing import Any
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+# A guide is at most six levels deep (steps -> step -> image -> marker -> pad); anything
+# much deeper is a mistake or an attack on the parser's recursion.
+MAX_DEPTH = 32
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = frozenset(
+    _CORE + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
 
 
 class YamlProblem(Exception):
@@ -23,56 +38,148 @@ class YamlProblem(Exception):
         self.message, self.line, self.col = message, line, col
 
 
+def _at(mark: Any) -> tuple[int | None, int | None]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+
+
+def _shown_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
+
+
 class _GuideLoader(yaml.SafeLoader):
+    _depth = 0
+
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
             raise YamlProblem(
-                "anchors and aliases (*name) are not supported in guides",
-                event.start_mark.line + 1,
-                event.start_mark.column + 1,
+                f"aliases (*{event.anchor}) are not supported in guides; write the value out",
+                *_at(event.start_mark),
             )
-        node = Composer.compose_node(self, parent, index)
+        if isinstance(event, NodeEvent) and event.anchor is not None:
+            raise YamlProblem(
+                f"anchors (&{event.anchor}) are not supported in guides; write the value out",
+                *_at(event.start_mark),
+            )
+        if isinstance(event, ScalarEvent | CollectionStartEvent):
+            tag = event.tag
+            if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
+                raise YamlProblem(
+                    f"the YAML tag '{_shown_tag(tag)}' is not allowed: a guide holds only"
+                    " text, numbers, lists and mappings",
+                    *_at(event.start_mark),
+                )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise YamlProblem(
+                    f"nested too deeply (more than {MAX_DEPTH} levels)", *_at(event.start_mark)
+                )
+            node = Composer.compose_node(self, parent, index)
+        finally:
+            self._depth -= 1
         if isinstance(node, MappingNode):
-            _check_duplicate_keys(node)
+            _check_keys(node)
         return node
 
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict[str, Any]:
+        # Keys as written: guides have only text keys, and the author's spelling is what an
+        # error message must show. (`<<` merge keys are then plain unknown keys.)
+        assert isinstance(node, MappingNode)
+        return {
+            key.value: self.construct_object(value, deep=deep) for key, value in node.value
+        }
 
-def _check_duplicate_keys(node: MappingNode) -> None:
-    seen: dict[Any, Node] = {}
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            # A scalar that looks like a date or a number but is not one (2024-13-45,
+            # `!!int abc`, a 5000-digit number): keep the author's text; the model says
+            # whether text is acceptable there.
+            if isinstance(node, ScalarNode):
+                self.recursive_objects.pop(node, None)
+                return node.value
+            raise YamlProblem(f"cannot read this value: {exc}", *_at(node.start_mark)) from None
+
+
+def _text(loader: _GuideLoader, node: ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+# Implicitly resolved tags that SafeLoader cannot construct: a value `<<` or `=` is text.
+_GuideLoader.add_constructor(_CORE + "merge", _text)
+_GuideLoader.add_constructor(_CORE + "value", _text)
+
+
+def _check_keys(node: MappingNode) -> None:
+    seen: dict[str, Node] = {}
     for key_node, _ in node.value:
         if not isinstance(key_node, ScalarNode):
-            continue
+            raise YamlProblem(
+                "a key must be a plain name, not a list or a mapping", *_at(key_node.start_mark)
+            )
         if key_node.value in seen:
             first = seen[key_node.value].start_mark.line + 1
             raise YamlProblem(
                 f"duplicate key '{key_node.value}' (first defined on line {first})",
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
+                *_at(key_node.start_mark),
             )
         seen[key_node.value] = key_node
 
 
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+    """PyYAML's wording, made plainer for the mistakes authors actually make."""
+    problem, context = exc.problem or "", exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    if "found character '\\t'" in problem:
+        message = "a tab character; YAML indentation must use spaces"
+    elif "mapping values are not allowed here" in problem:
+        message = "unexpected ':' in a value; put the value in quotes if it contains ': '"
+    elif "quoted scalar" in context and "end of stream" in problem:
+        message, mark = "a quoted value is never closed", exc.context_mark or mark
+    elif "expected <block end>" in problem:
+        message = "this line does not line up with the lines above it; check its indentation"
+    elif "while parsing a flow" in context and exc.context_mark is not None:
+        opening = "[" if "sequence" in context else "{"
+        closing = "]" if opening == "[" else "}"
+        message = (
+            f"the '{opening}' opened on line {exc.context_mark.line + 1} is not closed"
+            f" with '{closing}' (or a ',' is missing)"
+        )
+    elif "expected a single document" in context:
+        message = "a guide file holds one YAML document; remove the second '---'"
+    elif context and problem:
+        message = f"{problem} ({context})"
+    else:
+        message = problem or context or "invalid YAML"
+    return YamlProblem(f"YAML syntax error: {message}", *_at(mark))
+
+
+def _reader_problem(exc: yaml.reader.ReaderError, text: str) -> YamlProblem:
+    line = text.count("\n", 0, exc.position) + 1
+    col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+    return YamlProblem(
+        f"a control character (U+{code:04X}) is not allowed in YAML; remove it", line, col
+    )
+
+
 def load_yaml(text: str) -> tuple[Any, Node | None]:
     """Parse one YAML document into plain data and its node tree."""
-    loader = _GuideLoader(text)
+    try:
+        loader = _GuideLoader(text)
+    except yaml.reader.ReaderError as exc:  # the reader checks every character up front
+        raise _reader_problem(exc, text) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        if "found character '\\t'" in problem:
-            problem = "a tab character; YAML indentation must use spaces"
-        elif exc.context and exc.problem:
-            problem = f"{exc.problem} ({exc.context})"
-        raise YamlProblem(
-            f"YAML syntax error: {problem}",
-            mark.line + 1 if mark else None,
-            mark.column + 1 if mark else None,
-        ) from None
+        raise _syntax_problem(exc) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(exc, text) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(f"YAML error: {exc}") from None
     finally:
@@ -80,40 +187,53 @@ def load_yaml(text: str) -> tuple[Any, Node | None]:
     return data, node
 
 
-def _walk(node: Node, loc: tuple[int | str, ...]) -> Node:
-    """The deepest node along a pydantic `loc` path.
+def _walk(node: Node, loc: tuple[int | str, ...]) -> tuple[Node, bool]:
+    """The deepest node along a pydantic `loc` path, and whether the whole path was found.
 
-    Parts that name no node (pydantic's union tags, fields that are missing) are skipped,
-    so the answer is the nearest place the author can look at.
+    Parts that name no node (fields that are missing, fields of an image written as a URL)
+    stop the walk, so the answer is the nearest place the author can look at.
     """
     current = node
     for part in loc:
+        found: Node | None = None
         if isinstance(current, MappingNode) and isinstance(part, str):
-            current = next(
-                (v for k, v in current.value if getattr(k, "value", None) == part), current
-            )
-        elif isinstance(current, SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(current.value):
-                current = current.value[part]
-    return current
+            found = next((v for k, v in current.value if k.value == part), None)
+        elif (
+            isinstance(current, SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(current.value)
+        ):
+            found = current.value[part]
+        if found is None:
+            return current, False
+        current = found
+    return current, True
 
 
 def _position(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def node_at(node: Node | None, loc: tuple[int | str, ...]) -> Node | None:
+    """The node written exactly at `loc`, or None when the path leaves the YAML."""
+    if node is None:
+        return None
+    found, complete = _walk(node, loc)
+    return found if complete else None
+
+
 def locate(node: Node | None, loc: tuple[int | str, ...]) -> tuple[int | None, int | None]:
     """The 1-based (line, col) of the value at `loc`, or of its nearest written ancestor."""
-    return (None, None) if node is None else _position(_walk(node, loc))
+    return (None, None) if node is None else _position(_walk(node, loc)[0])
 
 
 def key_position(node: Node | None, loc: tuple[int | str, ...]) -> tuple[int | None, int | None]:
     """Where the key at the end of `loc` is written (for unknown keys)."""
     if node is None or not loc:
         return locate(node, loc)
-    parent = _walk(node, loc[:-1])
-    if isinstance(parent, MappingNode):
+    parent, complete = _walk(node, loc[:-1])
+    if complete and isinstance(parent, MappingNode):
         for key_node, _ in parent.value:
-            if getattr(key_node, "value", None) == loc[-1]:
+            if key_node.value == loc[-1]:
                 return _position(key_node)
     return _position(parent)
