@@ -168,3 +168,18 @@ def test_hostile_text_is_shown_never_run_anywhere_in_the_site(
             assert needle not in html, (page, needle)
     page = (root / "site/10-first-guide/index.html").read_text()
     assert "&lt;script&gt;alert(4)&lt;/script&gt;" in page  # shown as text
+
+
+def test_a_javascript_source_link_is_dropped_from_every_page(
+    project: Callable[[str], Path],
+) -> None:
+    root = project("basic")
+    guide = root / "guides/10-first-guide.yml"
+    guide.write_text(guide.read_text().replace(
+        "source: https://example.com/shared/first-guide", "source: javascript:alert(9)"))
+    code, output = build(root)
+    assert code == 0, output
+    for page in ("10-first-guide/index.html", "10-first-guide/10-first-guide.html"):
+        html = (root / "site" / page).read_text()
+        assert "javascript:alert(9)" not in html
+        assert "Open the original guide" not in html

@@ -13,7 +13,8 @@ from PIL import Image as PILImage
 from generator.images import StepImage
 from generator.loader import load_guide
 from generator.render.context import GuideView, guide_view
-from generator.render.html import csp_hash, data_uri, group_steps, link_url, render_standalone
+from generator.render.html import csp_hash, data_uri, group_steps, render_standalone
+from generator.render.text import safe_link
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -252,8 +253,8 @@ def test_one_step_reads_singular(tmp_path: Path) -> None:
         (None, None),
     ],
 )
-def test_link_url_keeps_only_http_links(url: str | None, expected: str | None) -> None:
-    assert link_url(url) == expected
+def test_safe_link_keeps_only_http_links(url: str | None, expected: str | None) -> None:
+    assert safe_link(url) == expected
 
 
 def test_unsafe_source_link_is_dropped(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from generator.images import StepImage
 from generator.loader import LoadedGuide
 from generator.model import Section, Step
-from generator.render.text import plain_text, render_inline, render_markdown
+from generator.render.text import plain_text, render_inline, render_markdown, safe_link
 
 WORDS_PER_MINUTE = 200
 SECONDS_PER_STEP = 10
@@ -95,7 +95,7 @@ def guide_view(loaded: LoadedGuide, images: dict[int, StepImage]) -> GuideView:
         slug=loaded.slug,
         title=guide.title,
         description=render_markdown(guide.description) if guide.description else None,
-        source=guide.source,
+        source=safe_link(guide.source),
         chapter=guide.chapter,
         order=guide.order,
         items=items,

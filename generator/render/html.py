@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from generator.images import StepImage
 from generator.render.context import GuideView, SectionView, StepView
@@ -63,18 +62,6 @@ def group_steps(view: GuideView) -> list[StepGroup]:
     return groups
 
 
-def link_url(url: str | None) -> str | None:
-    """An http(s) URL as given, anything else (javascript:, data:, a bare word) dropped."""
-    if url is None:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme.lower() in _LINK_SCHEMES and parts.netloc else None
-
-
 def csp_hash(script: str) -> str:
     """The CSP hash (`sha256-...`, to be quoted) that allows exactly this inline script."""
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
@@ -88,6 +75,6 @@ def render_standalone(view: GuideView) -> str:
         guide=view,
         groups=group_steps(view),
         images=images,
-        source=link_url(view.source),
+        source=view.source,
         csp_hash=csp_hash,
     )

@@ -11,6 +11,7 @@ import html
 import re
 import xml.etree.ElementTree as etree
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import markdown
 import nh3
@@ -69,6 +70,18 @@ def _sanitise(html: str) -> str:
         url_schemes=_URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
+
+
+def safe_link(url: str | None) -> str | None:
+    """An http(s) URL as given; anything else (javascript:, data:, a bare word) dropped."""
+    if url is None:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in {"http", "https"} and parts.netloc else None
 
 
 @lru_cache(maxsize=4096)
