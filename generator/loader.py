@@ -157,7 +157,7 @@ def _unknown_key(loc: tuple[int | str, ...], data: Any) -> tuple[str, str | None
     model = _model_at(loc, data)
     if model is Section:
         return f"unknown key {key!r}: a section has only the key 'section'", None
-    allowed = list(model.model_fields)
+    allowed = [info.alias or name for name, info in model.model_fields.items()]
     hint = difflib.get_close_matches(key, allowed, n=1)
     did_you_mean = f"; did you mean {hint[0]!r}?" if hint else ""
     return f"unknown key {key!r} (expected one of: {', '.join(allowed)}){did_you_mean}", (

@@ -13,11 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    StringConstraints,
     Tag,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -27,12 +30,19 @@ Gravity = Literal[
     "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "center"
 ]
 ImageFormat = Literal["jpeg", "png", "webp"]
+RedactStyle = Literal["solid", "pixelate", "blur"]
 EXTENSIONS: dict[str, str] = {"jpeg": "jpg", "png": "png", "webp": "webp"}
 DEFAULT_MARKER_SRC = "builtin:circle#FB923C"
 MAX_WIDTH = 10000
+# Annotations are drawn in the click marker's orange unless a step says otherwise.
+DEFAULT_ANNOTATION_COLOUR = "#FB923C"
+# Annotation sizes (highlight widths) are given for an output this wide and scaled with it.
+REFERENCE_WIDTH = 1120
+ZOOM_FACTORS = (1.5, 8.0)
 
 _LENGTH = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(p?)\s*$")
 _WHOLE = re.compile(r"^\s*([-+]?\d{1,9})(?:\.0*)?\s*$")
+_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
 def shown(value: Any) -> str:
@@ -174,6 +184,150 @@ def _not_blank(value: str) -> str:
     return value
 
 
+# --- annotations: drawn on the screenshot, in source pixels -------------------------------
+
+
+def _box(value: Any) -> Any:
+    if not _integers(value, 4):
+        raise _custom("box", "expected 4 integers [x1, y1, x2, y2]")
+    x1, y1, x2, y2 = value
+    for low, high, a, b in ((x1, x2, "x1", "x2"), (y1, y2, "y1", "y2")):
+        if high <= low:
+            raise _custom(
+                "box", "empty box: {b} ({high}) must be greater than {a} ({low})",
+                a=a, b=b, low=low, high=high,
+            )
+    return tuple(value)
+
+
+def _point(value: Any) -> Any:
+    if not _integers(value, 2):
+        raise _custom("point", "expected 2 integers [x, y]")
+    return tuple(value)
+
+
+def _colour(value: Any) -> Any:
+    if not isinstance(value, str) or not _COLOUR.match(value.strip()):
+        raise _custom("colour", "expected a colour like '#FB923C', got {got}", got=shown(value))
+    return value.strip().upper()
+
+
+def _label_text(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # `text: 1` is a number in YAML, and means the badge "1"
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 3:
+        raise _custom("text", "expected 1 to 3 characters, got {got}", got=shown(value))
+    return value.strip()
+
+
+Box = Annotated[
+    tuple[int, int, int, int],
+    BeforeValidator(_box),
+    Field(description="[x1, y1, x2, y2] in source pixels, x2/y2 exclusive"),
+]
+Point = Annotated[
+    tuple[int, int], BeforeValidator(_point), Field(description="[x, y] in source pixels")
+]
+Colour = Annotated[
+    str,
+    StringConstraints(pattern=_COLOUR.pattern),
+    BeforeValidator(_colour),
+    Field(description="A colour as #RRGGBB"),
+]
+LabelText = Annotated[
+    str,
+    BeforeValidator(_label_text),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "string", "minLength": 1, "maxLength": 3},
+            {"type": "integer", "minimum": 0, "maximum": 999},
+        ],
+    }),
+]
+
+
+class Redaction(BaseModel):
+    """A region of the source made unreadable before anything else happens to the image."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    box: Box
+    style: RedactStyle = Field(
+        "solid",
+        description=(
+            "solid: an opaque dark grey bar (the default: it keeps nothing of what was under it);"
+            " pixelate: a few large blocks; blur: a heavy blur, flattened to a few shades"
+        ),
+    )
+
+
+class Highlight(BaseModel):
+    """A rounded outline drawn around an element, outside its box so it covers none of it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    box: Box
+    color: Colour = DEFAULT_ANNOTATION_COLOUR
+    width: int = Field(
+        4, ge=1, le=40,
+        description=f"Outline width in output pixels at a {REFERENCE_WIDTH} px wide image;"
+        " scaled with the output width",
+    )
+
+
+class Arrow(BaseModel):
+    """An arrow from one source pixel to another; its head is at `to`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: Point = Field(
+        alias="from", description="Where the arrow starts: [x, y] in source pixels"
+    )
+    to: Point = Field(description="Where the arrow points: [x, y] in source pixels")
+    color: Colour = DEFAULT_ANNOTATION_COLOUR
+
+
+class Label(BaseModel):
+    """A numbered badge: a filled circle with 1 to 3 characters in it, centred on `at`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: Point = Field(description="The badge's centre: [x, y] in source pixels")
+    text: LabelText = Field(description="1 to 3 characters, e.g. 1 or 'A'")
+    color: Colour = DEFAULT_ANNOTATION_COLOUR
+
+
+class Zoom(BaseModel):
+    """A magnified inset of the click region, cut from the full-resolution source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    factor: float = Field(
+        2.0, ge=ZOOM_FACTORS[0], le=ZOOM_FACTORS[1],
+        description="Magnification relative to the rendered screenshot",
+    )
+    box: Box | None = Field(
+        None,
+        description="The region to magnify, in source pixels; default: around the marker's"
+        " click point",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _factor_alone(cls, data: Any) -> Any:
+        if isinstance(data, int | float | str) and not isinstance(data, bool):
+            return {"factor": data}  # `zoom: 2`
+        return data
+
+
+def _zoom_schema(schema: dict[str, Any]) -> None:
+    """`zoom: 2` is the factor alone: say so in the schema too."""
+    schema["anyOf"].insert(0, {
+        "type": "number", "minimum": ZOOM_FACTORS[0], "maximum": ZOOM_FACTORS[1],
+        "description": "The factor alone; the region is around the marker's click point",
+    })
+
+
 class ImageSettings(BaseModel):
     """Rendering settings shared by `image_defaults` and each step's image."""
 
@@ -230,6 +384,21 @@ class Image(ImageSettings):
     )
     params: dict[str, str] = Field(
         default_factory=dict, description="cloudimg parameters guidesmith does not implement"
+    )
+    redact: list[Redaction] = Field(
+        default_factory=list,
+        description="Regions hidden before anything else (crop, resize) is done; `redact: []`"
+        " says the screenshot shows no secret",
+    )
+    highlight: list[Highlight] = Field(
+        default_factory=list, description="Rounded outlines around elements"
+    )
+    arrow: list[Arrow] = Field(default_factory=list, description="Arrows pointing at elements")
+    label: list[Label] = Field(default_factory=list, description="Numbered badges")
+    zoom: Zoom | None = Field(
+        None,
+        description="A magnified inset of the click region: a factor, or {box, factor}",
+        json_schema_extra=_zoom_schema,
     )
 
     @model_validator(mode="before")

@@ -1,9 +1,11 @@
 """Reproduce a cloudimg URL's operations with Pillow: crop -> resize -> marker -> encode.
 
 Pure: PIL images and the model in, PIL images (or bytes) out; no file or network I/O, and
-nothing of ours but `generator.model` is imported. The geometry is split into small
-functions (`crop_box`, `output_size`, `marker_size`, `marker_position`) so each cloudimg
-rule of DESIGN.md can be tested alone, by pixel positions, without drawing anything.
+nothing of ours but `generator.model` and its drawing helper `generator.annotate` is
+imported. The geometry is split into small functions (`crop_box`, `output_size`,
+`marker_size`, `marker_position`) so each cloudimg rule of DESIGN.md can be tested alone,
+by pixel positions, without drawing anything. A step's own annotations (redaction,
+highlights, arrows, labels, a zoom inset) fit around those steps; see `render`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 
 from PIL import Image as PILImage
 
+from generator import annotate
 from generator.model import Crop, Gravity, Marker
 from generator.model import Image as ImageSpec
 
@@ -211,8 +214,11 @@ def draft_size(full_size: Size, spec: ImageSpec) -> Size | None:
 
     When the output is at most half the crop, decoding at half scale skips three quarters
     of the decoding work and stays within 2/255 of the plain path; deeper DCT scaling
-    (1/4, 1/8) aliases thin lines and text visibly, so it is never asked for.
+    (1/4, 1/8) aliases thin lines and text visibly, so it is never asked for. A zoom inset
+    is cut from the source at full resolution, so an image with one is decoded in full.
     """
+    if spec.zoom is not None:
+        return None
     box, _ = crop_box(full_size, spec.crop)
     crop_w, crop_h = box[2] - box[0], box[3] - box[1]
     out_w, out_h = output_size(crop_w, crop_h, spec.width)
@@ -288,12 +294,19 @@ def render(
     result is RGB, or RGBA for PNG/WebP when the source has transparency. `full_size` is
     the original's size when `source` was decoded smaller (a JPEG draft): the crop is in
     the original's pixels and is scaled onto the smaller image, with sub-pixel precision.
+
+    The order: redact the source (so no crop can keep what a box hides, and the zoom inset
+    is cut from the redacted pixels) -> crop and resize -> highlights, arrows, labels ->
+    the zoom inset -> the marker, on top of everything.
     """
     if spec.marker is not None and marker is None:
         raise ValueError("render: spec.marker is set but no marker image was given")
     full = full_size or source.size
     box, warnings = crop_box(full, spec.crop)
     out = output_size(box[2] - box[0], box[3] - box[1], spec.width)
+    if spec.redact:
+        source, notes = annotate.redact(normalise_mode(source), spec.redact, full)
+        warnings.extend(notes)
     if full == source.size:
         img = normalise_mode(source.crop(box))
         img = resize(img, out)
@@ -302,10 +315,33 @@ def render(
         scaled = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
         img = resize(normalise_mode(source), out, scaled)
     keep_alpha = img.mode == "RGBA" and spec.format != "jpeg"
+    frame = annotate.Frame(box, out)
+    if spec.highlight or spec.arrow or spec.label:
+        img, notes = annotate.draw(img, spec, frame)
+        warnings.extend(notes)
+    if spec.zoom is not None:
+        click = _zoom_centre(spec, box, out, marker)
+        img, notes = annotate.zoom(img, normalise_mode(source), spec.zoom, frame, full, click)
+        warnings.extend(notes)
     if spec.marker is not None and marker is not None:
         img, marker_warnings = _apply_marker(img, box, spec.marker, marker)
         warnings.extend(marker_warnings)
     return (img if keep_alpha else flatten(img)), warnings
+
+
+def _zoom_centre(
+    spec: ImageSpec, box: Box, out: Size, marker: PILImage.Image | None
+) -> Point | None:
+    """The source pixel a zoom without a box magnifies: the marker's click point, or the
+    source pixel under the marker's centre; None without a marker."""
+    if spec.marker is None or marker is None:
+        return None
+    if spec.marker.click is not None:
+        return spec.marker.click
+    size = marker_size(marker.size, spec.marker, *out)
+    left, top = marker_position(out, size, spec.marker)
+    centre = (left + size[0] // 2, top + size[1] // 2)
+    return output_to_source(centre, box, out)
 
 
 def _apply_marker(

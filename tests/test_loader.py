@@ -41,7 +41,10 @@ def load(tmp_path: Path, content: str):
 
 GUIDE_KEYS = "title, description, source, order, chapter, image_defaults, steps"
 STEP_KEYS = "text, image, tip, alert"
-IMAGE_KEYS = "width, format, quality, marker, src, origin, crop, params"
+IMAGE_KEYS = (
+    "width, format, quality, marker, src, origin, crop, params, "
+    "redact, highlight, arrow, label, zoom"
+)
 MARKER_KEYS = "src, opacity, gravity, pad, scale, click"
 STEP = "title: T\nsteps:\n  - text: Click it\n"
 

@@ -1,4 +1,4 @@
-"""generator.model: lengths, marker shorthand, step numbering and image_defaults merging."""
+"""generator.model: lengths, marker shorthand, annotations, step numbering, image_defaults."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ import pytest
 from pydantic import ValidationError
 
 from generator.model import (
+    Arrow,
     Guide,
+    Highlight,
     Image,
     ImageSettings,
+    Label,
     Length,
     Marker,
+    Redaction,
     Section,
     Step,
+    Zoom,
     merge_image,
     shown,
 )
@@ -210,6 +215,78 @@ def test_shown() -> None:
     assert shown("abc") == "'abc'"
     assert shown(3) == "3"
     assert shown("x" * 100) == "'" + "x" * 36 + "..."
+
+
+# --- annotations ----------------------------------------------------------------------------
+
+
+def test_annotation_defaults() -> None:
+    image = Image(src="a.png")
+    assert (image.redact, image.highlight, image.arrow, image.label, image.zoom) == (
+        [], [], [], [], None)
+    assert Redaction.model_validate({"box": [0, 0, 1, 1]}).style == "solid"
+    assert Highlight.model_validate({"box": [0, 0, 1, 1]}).model_dump() == {
+        "box": (0, 0, 1, 1), "color": "#FB923C", "width": 4}
+    assert Arrow.model_validate({"from": [1, 2], "to": [3, 4]}).color == "#FB923C"
+
+
+def test_annotation_shorthand_forms() -> None:
+    image = Image.model_validate({
+        "src": "a.png",
+        "zoom": 2,
+        "label": [{"at": [5, 6], "text": 1}, {"at": [5, 6], "text": " A "}],
+        "highlight": [{"box": [0, 0, 9, 9], "color": " #fb923c "}],
+    })
+    assert image.zoom == Zoom(factor=2, box=None)
+    assert [label.text for label in image.label] == ["1", "A"]
+    assert image.highlight[0].color == "#FB923C"
+    assert Image.model_validate({"src": "a.png", "zoom": "2.5"}).zoom == Zoom(factor=2.5)
+
+
+def test_an_arrow_reads_back_from_its_own_dump() -> None:
+    # A render job carries the spec to a worker as model_dump(mode="json") ("from_").
+    image = Image.model_validate({"src": "a.png", "arrow": [{"from": [1, 2], "to": [3, 4]}]})
+    assert Image.model_validate(image.model_dump(mode="json")) == image
+    assert image.arrow[0].from_ == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"redact": [{"box": [10, 0, 5, 5]}]}, "empty box: x2 (5) must be greater than x1 (10)"),
+        ({"redact": [{"box": [0, 5, 5, 5]}]}, "empty box: y2 (5) must be greater than y1 (5)"),
+        ({"redact": [{"box": [0, 0, 5]}]}, "expected 4 integers [x1, y1, x2, y2]"),
+        ({"redact": [{"box": [0, 0, 5, None]}]}, "expected 4 integers [x1, y1, x2, y2]"),
+        ({"redact": [{"box": [0, 0, 5, 5], "style": "smudge"}]},
+         "Input should be 'solid', 'pixelate' or 'blur'"),
+        ({"highlight": [{"box": [0, 0, 5, 5], "color": "orange"}]},
+         "expected a colour like '#FB923C', got 'orange'"),
+        ({"highlight": [{"box": [0, 0, 5, 5], "color": "#FB923"}]},
+         "expected a colour like '#FB923C', got '#FB923'"),
+        ({"highlight": [{"box": [0, 0, 5, 5], "width": 0}]},
+         "Input should be greater than or equal to 1"),
+        ({"highlight": [{"box": [0, 0, 5, 5], "width": 41}]},
+         "Input should be less than or equal to 40"),
+        ({"arrow": [{"from": [0, 0], "to": [1]}]}, "expected 2 integers [x, y]"),
+        ({"arrow": [{"from": [0, 0.5], "to": [1, 1]}]}, "expected 2 integers [x, y]"),
+        ({"label": [{"at": [0, 0], "text": "1234"}]}, "expected 1 to 3 characters, got '1234'"),
+        ({"label": [{"at": [0, 0], "text": " "}]}, "expected 1 to 3 characters, got ' '"),
+        ({"label": [{"at": [0, 0], "text": 1000}]}, "expected 1 to 3 characters, got '1000'"),
+        ({"zoom": 1}, "Input should be greater than or equal to 1.5"),
+        ({"zoom": {"factor": 9}}, "Input should be less than or equal to 8"),
+        ({"zoom": {"box": [5, 5, 5, 9]}}, "empty box: x2 (5) must be greater than x1 (5)"),
+    ],
+)
+def test_annotations_refuse(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        Image.model_validate({"src": "a.png", **fields})
+    assert [e["msg"] for e in info.value.errors()] == [message]
+
+
+def test_label_and_arrow_models_are_frozen_data() -> None:
+    label = Label.model_validate({"at": [1, 2], "text": "1"})
+    with pytest.raises(ValidationError):
+        label.text = "2"  # type: ignore[misc]
 
 
 # --- Guide ------------------------------------------------------------------------------------
