@@ -12,6 +12,7 @@ from typing import Any
 
 from generator.errors import GuideError, GuideErrors
 from generator.fetch import Fetcher, FetchSettings
+from generator.hints import secret_hints
 from generator.images import GuideImages, ImageBuilder, StepImage
 from generator.loader import LoadedGuide, load_guide
 from generator.render.context import GuideView, guide_view
@@ -105,8 +106,12 @@ class Build:
         self.warnings: list[GuideError] = []
 
     def load(self) -> list[LoadedGuide]:
-        """Load every guide of the docs folder (raises GuideErrors with all problems)."""
+        """Load every guide of the docs folder (raises GuideErrors with all problems).
+
+        Warnings: the loader's, then hints (a secret shown in an unredacted screenshot).
+        """
         self.guides, self.warnings = load_guides(find_guides(self.docs_dir), self.root)
+        self.warnings += [hint for loaded in self.guides for hint in secret_hints(loaded)]
         return self.guides
 
     def plan_images(self) -> list[GuideImages]:
