@@ -8,38 +8,44 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import click
+from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 from rich.console import Console
 
 from generator import __version__
+from generator.checks import marker_problems
 from generator.errors import GuideError, GuideErrors
+from generator.explain import ExplainError, explain
+from generator.export import ExportError, export_markdown
 from generator.fetch import Fetcher
-from generator.fsutil import cache_dir
+from generator.fsutil import atomic_write, cache_dir
 from generator.importer import ImportProblem, import_file, run_import
 from generator.pipeline import Build, BuildOptions
+from generator.scaffold import ScaffoldError, init_project, new_guide
+from generator.schema import schema_text, write_project_schema
 from generator.sitebuild import BuildLocked, build_site
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class _ConsoleHandler(logging.Handler):
-    """MkDocs' log records as plain lines on stderr (warnings and errors only)."""
+    """MkDocs' log records as plain lines on stderr ("Warning: " before warnings)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if record.name.startswith("mkdocs.plugins.guidesmith"):
             message = message.removeprefix("guidesmith: ")
-        level = "Error" if record.levelno >= logging.ERROR else "Warning"
+        warning = logging.WARNING <= record.levelno < logging.ERROR
         for line in message.splitlines():
-            console.print(f"[bold]{level}:[/bold] {line}" if level == "Warning" else line,
-                          markup=level == "Warning")
+            console.print(f"[bold]Warning:[/bold] {line}" if warning else line,
+                          markup=warning)
 
 
-def _setup_logging(verbose: bool) -> None:
+def _setup_logging(verbose: bool, level: int = logging.WARNING) -> None:
     logger = logging.getLogger("mkdocs")
-    logger.handlers = [_ConsoleHandler(logging.DEBUG if verbose else logging.WARNING)]
+    logger.handlers = [_ConsoleHandler(logging.DEBUG if verbose else level)]
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
     logger.propagate = False
 
@@ -119,8 +125,9 @@ def check(config_file: Path, offline: bool, fmt: str) -> None:
     build_ = Build(root, Path(config.docs_dir), cache_dir(root), options)
     try:
         guides = build_.load()
-        build_.images.plan(guides, render=False)
+        planned = build_.images.plan(guides, render=False)
         warnings = build_.warnings + build_.images.notes
+        warnings += marker_problems(build_.fetcher, planned)
     except GuideErrors as exc:
         _print_problems(exc.errors, fmt)
         sys.exit(1)
@@ -160,6 +167,10 @@ def import_(source: Path, output: Path | None, guides_dir: Path, download: bool,
     finally:
         if fetcher is not None:
             fetcher.close()
+    if any(item.result is not None for item in imported):
+        # The guides' first line names ../.guidesmith/guide.schema.json: make it exist.
+        written_in = output.parent if output is not None else guides_dir
+        write_project_schema(written_in.resolve().parent)
     failed = False
     for item in imported:
         if item.result is None:
@@ -174,3 +185,153 @@ def import_(source: Path, output: Path | None, guides_dir: Path, download: bool,
             failed = True
     if failed:
         raise click.ClickException("some images could not be downloaded; their URLs were kept")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the schema to this file instead of printing it.")
+def schema(output: Path | None) -> None:
+    """Print the guide format's JSON Schema (for editors), or write it to a file."""
+    text = schema_text()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        atomic_write(output, text)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    console.print(f"Wrote {output}")
+
+
+def _parse_size(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    width, _, height = value.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise click.BadParameter(f"expected WIDTHxHEIGHT in pixels like 2842x1932, got {value!r}")
+    return int(width), int(height)
+
+
+@main.command("explain")
+@click.argument("url")
+@click.option("--source-size", callback=_parse_size, metavar="WxH",
+              help="The source image's size, to resolve a crop that runs to its edges.")
+def explain_(url: str, source_size: tuple[int, int] | None) -> None:
+    """Say what a cloudimg image URL does: crop, output size, marker and click point."""
+    try:
+        explanation = explain(url, source_size)
+    except ExplainError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(explanation.text(), nl=False)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--name", help="The site's name. Default: from the folder's name.")
+def init(directory: Path, name: str | None) -> None:
+    """Start a project in DIRECTORY: mkdocs.yml, an example guide, a publishing workflow."""
+    try:
+        written = init_project(directory, name)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write into {directory}: {exc.strerror or exc}") from None
+    for path in written:
+        console.print(f"  {path.relative_to(directory).as_posix()}", markup=False)
+    where = "" if directory.resolve() == Path.cwd().resolve() else f"cd {directory} && "
+    console.print(f"Created a guidesmith project in {directory}. Next: `{where}make site` "
+                  "builds site/, `make serve` previews it.", markup=False)
+
+
+@main.command()
+@click.argument("title")
+@click.option("--guides-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("guides"), show_default=True, help="Where guides are.")
+@click.option("--chapter", help="The chapter the guide belongs to.")
+@click.option("--order", type=int, help="Its position in the series. Default: after the last.")
+def new(title: str, guides_dir: Path, chapter: str | None, order: int | None) -> None:
+    """Write a new guide, guides/NN-<slug>.yml, to fill in."""
+    try:
+        path = new_guide(guides_dir, title, chapter=chapter, order=order)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write into {guides_dir}: {exc.strerror or exc}") from None
+    click.echo(path)
+
+
+@main.command()
+@config_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write (replaced whole on each run).")
+@click.option("--for", "target", type=click.Choice(["zensical", "mkdocs"]), default="zensical",
+              show_default=True,
+              help="The site generator that builds OUT: Zensical resolves the pages' image "
+              "links against the Markdown file, MkDocs against the page's URL.")
+@click.option("--offline", is_flag=True, help="Use local and cached images only; open no socket.")
+@click.option("--placeholders", is_flag=True,
+              help="Render a placeholder for each screenshot that cannot be fetched.")
+@click.option("--verbose", "-v", is_flag=True, help="Show progress messages.")
+def markdown(config_file: Path, out_dir: Path, target: str, offline: bool, placeholders: bool,
+             verbose: bool) -> None:
+    """Write the guides as plain Markdown pages and images, for builds without the plugin.
+
+    OUT then holds the docs folder as the plugin would hand it to MkDocs: each guide's page
+    (X.md) with its step images (X/step-NN.jpg), standalone page and PDF, the handout, and
+    the project's other docs files (not the guide YAML files or source screenshots).
+    Point `docs_dir` at it and build with Zensical, or with MkDocs without the plugin
+    (`--for mkdocs`).
+    """
+    _setup_logging(verbose)
+    config = _load_mkdocs_config(config_file)
+    plugin_config = config.plugins["guidesmith"].config
+    root = config_file.resolve().parent
+    options = BuildOptions(
+        offline=plugin_config.offline or offline,
+        placeholders=plugin_config.placeholders or placeholders,
+        standalone=plugin_config.standalone,
+        pdf=plugin_config.pdf,
+        paper=plugin_config.paper,
+        workers=plugin_config.workers,
+    )
+    try:
+        result = export_markdown(config, out_dir, options,
+                                 cache_root=root / plugin_config.cache_dir,
+                                 handout=plugin_config.handout,
+                                 source_relative=target == "zensical")
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    except GuideErrors as exc:
+        _print_problems(exc.errors)
+        raise click.ClickException(
+            f"{len(exc.errors)} problem(s); {out_dir} was left as it was") from None
+    _print_problems(result.warnings)
+    console.print(f"Wrote {out_dir}: {result.guides} guide page(s), {result.images} image(s), "
+                  f"{result.companions} standalone page(s)/PDF(s), {result.other_files} other "
+                  "file(s).", markup=False)
+
+
+@main.command()
+@config_option
+@click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True,
+              metavar="IP:PORT", help="Where to serve the preview.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
+@click.option("--verbose", "-v", is_flag=True, help="Show MkDocs' debug messages.")
+def serve(config_file: Path, dev_addr: str, open_browser: bool, verbose: bool) -> None:
+    """Preview the site, rebuilt and reloaded in the browser as guides and screenshots change.
+
+    A guide with errors keeps its last good version on its page, the errors shown above it.
+    """
+    _setup_logging(verbose, logging.INFO)
+    _load_mkdocs_config(config_file)  # the same checks and messages as `build`
+    try:
+        mkdocs_serve(config_file=str(config_file), dev_addr=dev_addr,
+                     open_in_browser=open_browser)
+    except (ConfigurationError, Abort, MkDocsException) as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # e.g. the address is in use
+        raise click.ClickException(f"cannot serve on {dev_addr}: {exc.strerror or exc}") from None

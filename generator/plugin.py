@@ -17,9 +17,18 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from generator.errors import GuideError, GuideErrors
+from generator.errors import GuideError, GuideErrors, display_path
+from generator.loader import LoadedGuide, load_guide, slug_of
 from generator.outputs import Companion, make_missing, plan_companions
-from generator.pipeline import GUIDE_SUFFIXES, Build, BuildOptions, series_nav
+from generator.pipeline import (
+    GUIDE_SUFFIXES,
+    Build,
+    BuildOptions,
+    find_guides,
+    series_key,
+    series_nav,
+)
+from generator.render.markdown import problems_page, with_problems
 
 log = get_plugin_logger("guidesmith")
 SOURCE_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
@@ -45,6 +54,10 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         self.build: Build | None = None
         self.companions: list[Companion] = []
         self.is_serve = False
+        # Under `serve` only: each guide's last version that loaded, kept across rebuilds,
+        # and this rebuild's errors by slug, shown on the guides' pages.
+        self.last_good: dict[str, LoadedGuide] = {}
+        self.broken: dict[str, tuple[str, list[GuideError]]] = {}
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -62,13 +75,49 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         if self.build is None or self.build.options != options:
             self.close()
             self.build = Build(root, Path(config.docs_dir), root / self.config.cache_dir, options)
-        guides = _report(self.build.load)
+        guides = self._load_for_serve() if self.is_serve else _report(self.build.load)
         if config.nav is None:
             pages = sorted(
                 p.name for p in Path(config.docs_dir).iterdir() if p.suffix == ".md" and p.is_file()
             )
             config.nav = series_nav(guides, pages)
+            shown = {loaded.slug for loaded in guides}
+            config.nav += [{f"{slug} (errors)": f"{slug}.md"}
+                           for slug in self.broken if slug not in shown]
         return config
+
+    def _load_for_serve(self) -> list[LoadedGuide]:
+        """Every guide; one with errors is its last good version, its errors kept for its page.
+
+        A mistake made while editing must not stop the preview: the page says what is wrong
+        and still shows the guide as it was. `build` never comes here: it fails on errors.
+        """
+        assert self.build is not None
+        self.broken = {}
+        try:
+            guides = self.build.load()
+        except GuideErrors:
+            guides = self._load_each()
+        self.last_good.update({loaded.slug: loaded for loaded in guides})
+        return guides
+
+    def _load_each(self) -> list[LoadedGuide]:
+        assert self.build is not None
+        guides: list[LoadedGuide] = []
+        for path in find_guides(self.build.docs_dir):
+            try:
+                guides.append(load_guide(path, self.build.root))
+            except GuideErrors as exc:
+                slug = slug_of(path)
+                self.broken[slug] = (display_path(path, self.build.root), exc.errors)
+                for error in exc.errors:
+                    log.error(error.text())
+                if slug in self.last_good:
+                    guides.append(self.last_good[slug])
+        guides.sort(key=series_key)
+        self.build.guides = guides
+        self.build.warnings = [w for loaded in guides for w in loaded.warnings]
+        return guides
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.build is not None
@@ -89,6 +138,9 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         for guide_images in planned:
             slug = guide_images.loaded.slug
             markdown = self.build.page_markdown(guide_images, config.use_directory_urls)
+            if slug in self.broken:
+                path, errors = self.broken[slug]
+                markdown = with_problems(markdown, path, [e.text() for e in errors])
             files.append(File.generated(config, f"{slug}.md", content=markdown))
             for step_image in guide_images.images.values():
                 files.append(
@@ -96,6 +148,11 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
                         config, f"{slug}/{step_image.filename}", abs_src_path=str(step_image.path)
                     )
                 )
+        shown = {guide_images.loaded.slug for guide_images in planned}
+        for slug, (path, errors) in self.broken.items():
+            if slug not in shown:  # broken since `serve` started: its errors alone
+                markdown = problems_page(slug, path, [e.text() for e in errors])
+                files.append(File.generated(config, f"{slug}.md", content=markdown))
         return files
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:

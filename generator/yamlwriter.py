@@ -13,8 +13,12 @@ from typing import Any
 import yaml
 
 from generator.model import Guide, Image, ImageSettings, Length, Marker, Section, Step, merge_image
+from generator.schema import PROJECT_SCHEMA
 
-SCHEMA_URL = "https://guidesmith.dev/schema/guide.schema.json"
+# Guides live in guides/ beside mkdocs.yml, and the project keeps its copy of the schema in
+# .guidesmith/ (written by `guidesmith init`, `new` and `import`): a relative reference
+# works in every editor, offline, and always matches the installed guidesmith.
+SCHEMA_URL = f"../{PROJECT_SCHEMA}"
 
 _GUIDE_KEYS = ("description", "source", "order", "chapter")
 _SETTINGS_KEYS = ("width", "format", "quality")
@@ -157,16 +161,25 @@ def guide_data(guide: Guide) -> dict[str, Any]:
     return data
 
 
-def dump_guide(guide: Guide, header_comment: str = "") -> str:
-    """The guide file's text: the schema line, the header comment, then the YAML."""
-    comments = [f"# yaml-language-server: $schema={SCHEMA_URL}"]
-    comments += [f"# {line}".rstrip() for line in header_comment.splitlines()]
-    body = yaml.dump(
-        guide_data(guide),
+def schema_line(schema: str = SCHEMA_URL) -> str:
+    """The first line of a guide file: editors (yaml-language-server) validate against it."""
+    return f"# yaml-language-server: $schema={schema}"
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain data as guide-style YAML (block style, short lists on one line)."""
+    return yaml.dump(
+        data,
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
         width=_NO_WRAP,
     )
-    return "\n".join(comments) + "\n" + body
+
+
+def dump_guide(guide: Guide, header_comment: str = "", schema: str = SCHEMA_URL) -> str:
+    """The guide file's text: the schema line, the header comment, then the YAML."""
+    comments = [schema_line(schema)]
+    comments += [f"# {line}".rstrip() for line in header_comment.splitlines()]
+    return "\n".join(comments) + "\n" + dump_yaml(guide_data(guide))

@@ -30,3 +30,24 @@ def page_links(slug: str, directory_urls: bool, standalone: bool, pdf: bool) -> 
 def render_page(view: GuideView, links: PageLinks) -> str:
     """The Markdown source of the guide's page."""
     return environment().get_template("guide.md").render(guide=view, links=links)
+
+
+def render_problems(path: str, problems: list[str], stale: bool, title: str = "") -> str:
+    """A failure admonition listing a guide's errors (`file:line:col: message` lines)."""
+    return environment().get_template("guide_problems.md").render(
+        path=path, problems=problems, stale=stale, title=title
+    )
+
+
+def with_problems(page: str, path: str, problems: list[str]) -> str:
+    """`page` (a guide's last good page) with its errors shown under the title.
+
+    After the `# Title` line, not before it: MkDocs takes the page title from a first H1.
+    """
+    title, sep, rest = page.partition("\n\n")
+    return f"{title}{sep}{render_problems(path, problems, stale=True)}{rest}"
+
+
+def problems_page(title: str, path: str, problems: list[str]) -> str:
+    """The page of a guide that has not loaded once: its title and its errors."""
+    return render_problems(path, problems, stale=False, title=title)
