@@ -149,7 +149,7 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 def _drawn_images(
-    content: ContentStream, resources: DictionaryObject
+    content: ContentStream, resources: DictionaryObject, reader: PdfReader
 ) -> Iterator[tuple[int, DictionaryObject]]:
     """The images a content stream paints with `Do`, through form XObjects too."""
     xobjects = resources.get("/XObject")
@@ -163,15 +163,16 @@ def _drawn_images(
             yield key, obj
         elif obj.get("/Subtype") == "/Form":
             inner = obj["/Resources"].get_object() if "/Resources" in obj else resources
-            yield from _drawn_images(ContentStream(obj, obj.pdf), inner)
+            yield from _drawn_images(ContentStream(obj, reader), inner, reader)
 
 
 def images_by_page(path: Path) -> list[dict[int, DictionaryObject]]:
     """The image XObjects each page paints, by object number."""
+    reader = PdfReader(path)
     return [
-        dict(_drawn_images(ContentStream(page.get_contents(), page.pdf),
-                           page["/Resources"].get_object()))
-        for page in PdfReader(path).pages
+        dict(_drawn_images(ContentStream(page.get_contents(), reader),
+                           page["/Resources"].get_object(), reader))
+        for page in reader.pages
     ]
 
 

@@ -1,5 +1,9 @@
 """A guide, or a whole series, -> a printable PDF: Jinja print templates laid out by WeasyPrint.
 
+A guide is laid out once, without page numbers: that is its section, which its own PDF and
+the handout (render/handout.py) both print, each numbering the pages its own way by drawing
+a numbers document over them (render/pdfpages.py); the footer looks the same either way.
+
 The print look lives in templates/print.css; this module prepares what the templates need:
 the paper, step images re-encoded for print, QR codes and the build date. Step images are
 scaled down with Pillow to what 200 dpi needs at the width of the text column (and the
@@ -19,12 +23,13 @@ import io
 import math
 import mimetypes
 import os
+import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from importlib.resources import files
-from itertools import groupby
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -37,6 +42,7 @@ from generator import __version__
 from generator.fsutil import atomic_write
 from generator.render.context import GuideView
 from generator.render.environment import environment
+from generator.render.pdfpages import number_pdf, page_count
 
 MM_PER_INCH = 25.4
 PRINT_DPI = 200
@@ -85,22 +91,13 @@ class BuildDate:
 
 @dataclass(frozen=True)
 class PrintGuide:
-    """A guide as one PDF shows it: a key unique in the document, its web page, its images."""
+    """A guide as one PDF shows it: its anchor, its web page and QR code, its images."""
 
     view: GuideView
     key: str
     page_url: str | None
     qr: str | None
     images: Mapping[int, str]
-    in_chapter: bool = False
-
-
-@dataclass(frozen=True)
-class ChapterGroup:
-    """Consecutive guides of one chapter (or of none), in series order."""
-
-    title: str | None
-    guides: list[PrintGuide]
 
 
 class PrintFetcher(URLFetcher):
@@ -147,6 +144,11 @@ def build_date(environ: Mapping[str, str] = os.environ) -> BuildDate:
             f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got {raw!r}"
         ) from None
     return BuildDate(moment.strftime("%Y-%m-%dT%H:%M:%SZ"), moment.date().isoformat())
+
+
+def guide_anchor(view: GuideView) -> str:
+    """The id of a guide's article: from its slug, so it is the same in any document."""
+    return "guide-" + re.sub(r"[^A-Za-z0-9_-]", "-", view.slug)
 
 
 def page_url(site_url: str | None, slug: str) -> str | None:
@@ -210,15 +212,15 @@ def prepare_print_images(paths: Iterable[Path], paper: str) -> None:
 
 
 def _prepare(
-    views: Iterable[GuideView], paper: Paper, site_url: str | None, in_chapters: bool = False
+    views: Iterable[GuideView], paper: Paper, site_url: str | None
 ) -> tuple[list[PrintGuide], dict[str, bytes]]:
-    """Print guides keyed g1, g2, ... and the JPEG bytes the fetcher serves for their steps.
+    """Print guides and the JPEG bytes the fetcher serves for their steps.
 
     A file gets one URL however many steps show it, so WeasyPrint embeds it once.
     """
     guides: list[PrintGuide] = []
     urls_by_path: dict[Path, str] = {}
-    for index, view in enumerate(views, start=1):
+    for view in views:
         urls: dict[int, str] = {}
         for step in view.steps:
             if step.image is not None:
@@ -226,10 +228,9 @@ def _prepare(
                 url = urls_by_path.setdefault(path, f"{IMAGE_SCHEME}:{len(urls_by_path) + 1}")
                 urls[step.number] = url
         url = page_url(site_url, view.slug)
-        guides.append(PrintGuide(
-            view, f"g{index}", url, qr_data_uri(url) if url else None, urls,
-            in_chapter=in_chapters and view.chapter is not None,
-        ))
+        guides.append(
+            PrintGuide(view, guide_anchor(view), url, qr_data_uri(url) if url else None, urls)
+        )
     box = paper.image_box_px()
     # Pillow releases the GIL while it resizes and encodes, so threads share the work.
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
@@ -238,7 +239,8 @@ def _prepare(
     return guides, images
 
 
-def _write_pdf(template: str, images: Mapping[str, bytes], **context: object) -> bytes:
+def lay_out(template: str, images: Mapping[str, bytes], **context: object) -> bytes:
+    """One of the print templates laid out by WeasyPrint, fetching only `images`."""
     html = environment().get_template(template).render(
         generator=f"guidesmith {__version__}",
         image_max_height_mm=IMAGE_MAX_HEIGHT_MM,
@@ -250,11 +252,34 @@ def _write_pdf(template: str, images: Mapping[str, bytes], **context: object) ->
     return document.write_pdf()
 
 
-def render_guide_pdf(view: GuideView, *, paper: str = "a4", site_url: str | None = None) -> bytes:
-    """One guide as a PDF: title, steps with their screenshots, page numbers, bookmarks."""
+def render_section(view: GuideView, *, paper: str = "a4", site_url: str | None = None) -> bytes:
+    """A guide laid out for print, without page numbers: its PDF's pages, and the handout's.
+
+    The footer's boxes have fixed widths, so the number, printed later, changes nothing.
+    """
     sheet = paper_named(paper)
     guides, images = _prepare([view], sheet, site_url)
-    return _write_pdf("print.html", images, guide=guides[0], paper=sheet, date=build_date())
+    return lay_out(
+        "print.html", images, guide=guides[0], paper=sheet, date=build_date(), page_numbers=False
+    )
+
+
+@lru_cache(maxsize=64)
+def render_numbers(total: int, *, paper: str = "a4") -> bytes:
+    """`total` blank pages numbered "1 / total" to "total / total", as guide footers show them."""
+    sheet = paper_named(paper)
+    return lay_out("print_numbers.html", {}, total=total, paper=sheet, date=build_date(),
+                   page_numbers=True)
+
+
+def number_section(section: bytes, *, paper: str = "a4") -> bytes:
+    """A guide's PDF from its section: each page numbered "N / T" in the footer."""
+    return number_pdf(section, render_numbers(page_count(section), paper=paper))
+
+
+def render_guide_pdf(view: GuideView, *, paper: str = "a4", site_url: str | None = None) -> bytes:
+    """One guide as a PDF: title, steps with their screenshots, page numbers, bookmarks."""
+    return number_section(render_section(view, paper=paper, site_url=site_url), paper=paper)
 
 
 def render_handout_pdf(
@@ -265,26 +290,8 @@ def render_handout_pdf(
     site_url: str | None = None,
     title: str | None = None,
 ) -> bytes:
-    """Every guide in series order: a cover, contents with page numbers, a guide a page.
+    """Every guide in series order, with nothing cached: see render/handout.py."""
+    # Imported here: the handout is built on this module (callers used to find it here).
+    from generator.render.handout import build_handout
 
-    Outline: when any guide has a chapter, chapters are level 1, their guides level 2 and
-    steps level 3; a guide outside any chapter is level 1 with its steps at level 2.
-    """
-    sheet = paper_named(paper)
-    chaptered = any(view.chapter for view in views)
-    guides, images = _prepare(views, sheet, site_url, in_chapters=chaptered)
-    groups = [
-        ChapterGroup(chapter, list(members))
-        for chapter, members in groupby(guides, key=lambda guide: guide.view.chapter)
-    ]
-    return _write_pdf(
-        "handout.html",
-        images,
-        groups=groups,
-        guide_count=len(guides),
-        site_name=site_name,
-        site_url=site_url,
-        title=title,
-        paper=sheet,
-        date=build_date(),
-    )
+    return build_handout(views, site_name=site_name, paper=paper, site_url=site_url, title=title)
