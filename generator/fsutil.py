@@ -1,11 +1,18 @@
-"""Filesystem helpers: atomic writes, where the cache lives, and path containment."""
+"""Filesystem helpers: atomic writes, checked cache entries, the cache's place, containment."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
+
+# atomic_write's temp files: `.<name>.<random>.tmp`, beside the file they become. One left
+# behind means its writer was killed; sweep_temp_files removes them.
+TEMP_SUFFIX = ".tmp"
 
 # NamedTemporaryFile creates files 0600; outputs must get the usual umask-based mode so a
 # web server can read site/. Reading the umask means setting it, so do it once, at import.
@@ -25,7 +32,7 @@ def atomic_write(path: Path, data: bytes | str) -> None:
     tmp_name: str | None = None
     try:
         with tempfile.NamedTemporaryFile(
-            delete=False, dir=path.parent, prefix=f".{path.name}."
+            delete=False, dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
         ) as tmp:
             tmp_name = tmp.name
             tmp.write(payload)
@@ -38,6 +45,60 @@ def atomic_write(path: Path, data: bytes | str) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
         raise
+
+
+def write_checked(path: Path, data: bytes | str, **meta: Any) -> None:
+    """A cache entry: `data` at `path`, then a sidecar `path.json` with its sha256 and `meta`.
+
+    The sidecar is written last, so an entry whose writer was killed half-way has none and
+    reads as damaged; `read_checked` then drops it.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    atomic_write(path, payload)
+    record = {"sha256": hashlib.sha256(payload).hexdigest(), **meta}
+    atomic_write(sidecar(path), json.dumps(record))
+
+
+def read_checked(path: Path) -> dict[str, Any] | None:
+    """The sidecar of a cache entry whose bytes still match their sha256, else None.
+
+    A damaged entry (altered, truncated, missing its sidecar) is deleted, so it is made
+    again rather than served.
+    """
+    meta_path = sidecar(path)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if hashlib.sha256(path.read_bytes()).hexdigest() == meta["sha256"]:
+            return meta
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    for stale in (path, meta_path):
+        with contextlib.suppress(OSError):
+            stale.unlink(missing_ok=True)
+    return None
+
+
+def sidecar(path: Path) -> Path:
+    """Where a cache entry's checksum is kept: `<key>.json` beside `<key>.<ext>`."""
+    return path.with_suffix(".json")
+
+
+def sweep_temp_files(root: Path) -> int:
+    """Remove atomic_write's leftovers under `root` (a killed writer's temp files).
+
+    Only for folders no one else writes into meanwhile: the build calls it under its lock.
+    Returns how many were removed.
+    """
+    removed = 0
+    if not root.is_dir():
+        return removed
+    for directory, _, names in os.walk(root):
+        for name in names:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(directory, name))
+                    removed += 1
+    return removed
 
 
 def cache_dir(project_root: Path) -> Path:

@@ -8,16 +8,21 @@ does it, so MkDocs builds pages while Pillow works. Rendered files are cached un
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import os
+import struct
+import threading
 import warnings
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +33,10 @@ from generator import __version__, transform
 from generator.cloudimg import scribe_marker_colour
 from generator.errors import GuideError, GuideErrors
 from generator.fetch import Fetcher, FetchError
-from generator.fsutil import atomic_write
+from generator.fsutil import read_checked, write_checked
 from generator.loader import LoadedGuide, format_loc
 from generator.markers import builtin_marker, ensure_rgba, parse_builtin
-from generator.model import Image
+from generator.model import Image, Step
 from generator.yamlsource import locate
 
 CACHE_VERSION = "1"
@@ -39,6 +44,11 @@ POOL_BROKEN = (
     "a worker process stopped abruptly (killed, or out of memory?); nothing was published, "
     "run the build again"
 )
+# The largest side each encoder writes (libjpeg: 65500, libwebp: 16383); PNG has no such
+# limit, so JPEG's stands for it: nothing taller is a sensible step image.
+MAX_SIDE = {"jpeg": 65500, "webp": 16383, "png": 65500}
+# What a screenshot or a marker may be; Pillow is asked to open nothing else.
+SOURCE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
@@ -76,14 +86,65 @@ class GuideImages:
     pending: list[tuple[StepImage, Future[list[str]] | None, int]] = field(default_factory=list)
 
 
-def _decode(data: bytes) -> PIL.Image.Image:
-    """Open image bytes; Pillow's decompression-bomb guard stays on (and is an error)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PIL.Image.DecompressionBombWarning)
-        image = PIL.Image.open(io.BytesIO(data))
-        if getattr(image, "n_frames", 1) > 1:
-            image.seek(0)
+class ImageProblem(Exception):
+    """An image (a step's source, or its marker) that cannot be used; said for the author.
+
+    `field` is where the step names it: "src" or "marker.src". Both are the exception's
+    args, so it pickles back from a worker process whole.
+    """
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(field_name, message)
+        self.field = field_name
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# What Pillow raises on damaged data, depending on the format and where the damage is.
+_DAMAGED = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, zlib.error)
+
+
+def _decode(data: bytes, field_name: str = "src") -> PIL.Image.Image:
+    """Open image bytes (headers only); Pillow's decompression-bomb guard stays on.
+
+    A source over Pillow's pixel limit is refused (its warning is an error here), never
+    decoded: a small file can declare a size that would take gigabytes of memory. Only
+    screenshot formats are opened: Pillow's other plugins (EPS runs Ghostscript, for one)
+    are more than a file from outside should reach.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PIL.Image.DecompressionBombWarning)
+            return PIL.Image.open(io.BytesIO(data), formats=SOURCE_FORMATS)
+    except (PIL.Image.DecompressionBombError, PIL.Image.DecompressionBombWarning) as exc:
+        raise ImageProblem(field_name, f"refused as a possible decompression bomb: {exc}") from None
+    except PIL.UnidentifiedImageError:
+        raise ImageProblem(field_name, "not a PNG, JPEG, WebP or GIF image") from None
+    except _DAMAGED as exc:
+        raise ImageProblem(field_name, _damaged(exc)) from None
+
+
+def _load(image: PIL.Image.Image, field_name: str = "src") -> PIL.Image.Image:
+    """Decode the pixels of an opened image: where a truncated or corrupt file shows."""
+    try:
+        image.load()
+    except _DAMAGED as exc:
+        raise ImageProblem(field_name, _damaged(exc)) from None
     return image
+
+
+def _is_animated(image: PIL.Image.Image, field_name: str = "src") -> bool:
+    """True for a GIF or WebP of more than one frame (only the first frame is used)."""
+    try:
+        return bool(getattr(image, "is_animated", False))
+    except _DAMAGED as exc:
+        raise ImageProblem(field_name, _damaged(exc)) from None
+
+
+def _damaged(exc: BaseException) -> str:
+    return f"cannot decode the image (truncated or corrupt): {str(exc) or type(exc).__name__}"
 
 
 def _placeholder(size: tuple[int, int], crop_box: tuple[int, int, int, int]) -> PIL.Image.Image:
@@ -105,9 +166,10 @@ def _placeholder(size: tuple[int, int], crop_box: tuple[int, int, int, int]) -> 
     return canvas
 
 
-def render_job(job: RenderJob) -> list[str]:
-    """Render one step image into the cache (runs in a worker process); return warnings."""
-    spec = Image.model_validate(job.spec)
+def _inputs(
+    job: RenderJob, spec: Image
+) -> tuple[PIL.Image.Image, tuple[int, int] | None, PIL.Image.Image | None]:
+    """The job's source (decoded, at draft size for a large JPEG), full size and marker."""
     if job.source is None:
         assert job.placeholder_size is not None
         box, _ = transform.crop_box(job.placeholder_size, spec.crop)
@@ -118,38 +180,37 @@ def render_job(job: RenderJob) -> list[str]:
         full_size = source.size
         if source.format == "JPEG" and (wanted := transform.draft_size(full_size, spec)):
             source.draft(None, wanted)
+        _load(source)  # an animated source stays on its first frame
     marker = None
     if spec.marker is not None:
         marker = (
-            ensure_rgba(_decode(job.marker))
+            ensure_rgba(_load(_decode(job.marker, "marker.src"), "marker.src"))
             if job.marker is not None
             else builtin_marker(job.marker_colour or "FB923C")
         )
+    return source, full_size, marker
+
+
+def render_job(job: RenderJob) -> list[str]:
+    """Render one step image into the cache (runs in a worker process); return warnings."""
+    spec = Image.model_validate(job.spec)
+    source, full_size, marker = _inputs(job, spec)
     rendered, notes = transform.render(source, spec, marker, full_size=full_size)
     data = transform.encode(rendered, spec.format, spec.quality)
-    meta = {
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "width": rendered.width,
-        "height": rendered.height,
-        "warnings": notes,
-    }
-    atomic_write(job.out_path, data)
-    atomic_write(job.out_path.with_suffix(".json"), json.dumps(meta))
+    write_checked(job.out_path, data, width=rendered.width, height=rendered.height,
+                  warnings=notes)
     return notes
+
+
+def verify_job(job: RenderJob) -> list[str]:
+    """Decode a step's source and marker in full, writing nothing (`guidesmith check`)."""
+    _inputs(job, Image.model_validate(job.spec))
+    return []
 
 
 def _cached(path: Path) -> dict[str, Any] | None:
     """The cache entry's metadata if the file is intact, else None (and it is dropped)."""
-    meta_path = path.with_suffix(".json")
-    try:
-        meta = json.loads(meta_path.read_text())
-        if hashlib.sha256(path.read_bytes()).hexdigest() == meta["sha256"]:
-            return meta
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    for stale in (path, meta_path):
-        stale.unlink(missing_ok=True)
-    return None
+    return read_checked(path)
 
 
 def _spec_for_key(image: Image) -> dict[str, Any]:
@@ -188,6 +249,7 @@ class ImageBuilder:
         self.placeholders = placeholders
         self.workers = workers or os.cpu_count() or 1
         self._pool: Executor | None = None
+        self._lifeline: Connection | None = None
         self.rendered = 0
         self.render = True
         self.notes: list[GuideError] = []
@@ -196,21 +258,37 @@ class ImageBuilder:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._lifeline is not None:
+            self._lifeline.close()
+            self._lifeline = None
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         """Run `fn(*args)` in the build's worker processes (started on first use)."""
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("forkserver"))
+            context = get_context("forkserver")
+            # Workers hold the read end; this process, the only writer, never writes: when
+            # it dies (even by SIGKILL) they read EOF and exit rather than idle forever.
+            their_end, self._lifeline = context.Pipe(duplex=False)
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_exit_with_the_build,
+                initargs=(their_end,),
+            )
         return self._pool.submit(fn, *args)
 
     def _submit(self, job: RenderJob) -> Future[list[str]]:
+        if not self.render:
+            return self.submit(verify_job, job)
         self.rendered += 1
         return self.submit(render_job, job)
 
     def plan(self, guides: list[LoadedGuide], *, render: bool = True) -> list[GuideImages]:
-        """Fetch every source, size every image, submit what the cache lacks (if `render`).
+        """Fetch every source, size every image, submit what the cache lacks.
 
-        Raises GuideErrors listing every step whose image cannot be had.
+        With `render=False` (`guidesmith check`) nothing is written: the sources and markers
+        the cache has not seen are decoded in full instead, and this waits for them.
+        Raises GuideErrors listing every step whose image cannot be had, in every guide:
+        when planning finds a problem, the jobs already submitted are waited for too, so
+        one run reports them all (their work is cached for the next build).
         """
         self.render = render
         requests = {
@@ -229,8 +307,11 @@ class ImageBuilder:
         fetched = self.fetcher.read_many(sorted(requests, key=lambda r: (r[0], str(r[1]))))
         problems: list[GuideError] = []
         planned = [self._plan_guide(loaded, fetched, problems) for loaded in guides]
-        if any(p.severity == "error" for p in problems):
-            raise GuideErrors(problems)
+        if not render or _has_errors(problems):
+            problems += self._collect(planned)
+        if _has_errors(problems):
+            order = {loaded.display: i for i, loaded in enumerate(guides)}
+            raise GuideErrors(sorted(problems, key=lambda p: (order.get(p.path, 0), p.line or 0)))
         self.notes = problems
         return planned
 
@@ -246,9 +327,10 @@ class ImageBuilder:
                 continue
             try:
                 planned = self._plan_step(loaded, number, step.image, fetched, problems, index)
-            except (FetchError, transform.TransformError, OSError, PIL.Image.DecompressionBombError,
-                    PIL.Image.DecompressionBombWarning, PIL.UnidentifiedImageError) as exc:
-                problems.append(_step_problem(loaded, index, number, "src", _describe(exc)))
+            except ImageProblem as exc:
+                problem = _step_problem(loaded, index, number, exc.field, exc.message)
+                if exc.field != "marker.src" or not _said(problem, problems):
+                    problems.append(problem)
                 continue
             result.images[number] = planned[0]
             result.pending.append(planned)
@@ -265,10 +347,14 @@ class ImageBuilder:
             return None, colour
         got = fetched[image.marker.src]
         if isinstance(got, bytes):
+            try:
+                _decode(got, "marker.src")
+            except ImageProblem as exc:
+                raise ImageProblem(exc.field, f"marker {image.marker.src}: {exc}") from None
             return got, None
         scribe = scribe_marker_colour(image.marker.src)
         if scribe is None:
-            raise got
+            raise ImageProblem("marker.src", f"marker {image.marker.src}: {got}")
         message = f"marker {image.marker.src} unavailable ({got}); using builtin:circle#{scribe}"
         if not any(p.message == message for p in problems):
             problems.append(_step_problem(loaded, index, number, "marker.src", message, "warning"))
@@ -278,21 +364,31 @@ class ImageBuilder:
         self, loaded: LoadedGuide, number: int, image: Image,
         fetched: dict[str, bytes | FetchError], problems: list[GuideError], index: int,
     ) -> tuple[StepImage, Future[list[str]] | None, int]:
-        marker_bytes, colour = self._marker(loaded, image, fetched, problems, index, number)
         got = fetched[image.src]
         placeholder_size = None
         if isinstance(got, FetchError):
             if not self.placeholders:
-                raise got
+                raise ImageProblem("src", str(got))
             placeholder_size = _placeholder_source_size(image)
             problems.append(_step_problem(
                 loaded, index, number, "src", f"{got}; rendered a placeholder", "warning"))
             source_size, source = placeholder_size, None
         else:
             source = got
-            source_size = _decode(got).size
-        box, clamp_notes = transform.crop_box(source_size, image.crop)
+            opened = _decode(got)
+            source_size = opened.size
+            if _is_animated(opened):
+                problems.append(_step_problem(
+                    loaded, index, number, "src", "animated image: using its first frame",
+                    "warning"))
+        marker_bytes, colour = self._marker(loaded, image, fetched, problems, index, number)
+        try:
+            box, clamp_notes = transform.crop_box(source_size, image.crop)
+        except transform.TransformError as exc:
+            raise ImageProblem("crop", str(exc)) from None
         width, height = transform.output_size(box[2] - box[0], box[3] - box[1], image.width)
+        if too_large := output_too_large((width, height), image.format):
+            raise ImageProblem("width" if image.width is not None else "crop", too_large)
         for note in clamp_notes:
             problems.append(_step_problem(loaded, index, number, "crop", note, "warning"))
         key = cache_key(source, marker_bytes if marker_bytes is not None else colour, image,
@@ -301,7 +397,9 @@ class ImageBuilder:
         filename = f"step-{number:02d}.{image.extension}"
         step_image = StepImage(number, filename, out_path, width, height, source is None)
         future = None
-        if self.render and _cached(out_path) is None:
+        # An intact rendering means this very source and marker decoded before: a check
+        # need not decode them again.
+        if _cached(out_path) is None:
             job = RenderJob(source, marker_bytes, colour, image.model_dump(mode="json"), out_path,
                             placeholder_size)
             future = self._submit(job)
@@ -309,7 +407,13 @@ class ImageBuilder:
 
     def wait(self, planned: list[GuideImages]) -> None:
         """Block until every submitted image is in the cache; raise GuideErrors on failures."""
-        problems = []
+        problems = self._collect(planned)
+        if problems:
+            raise GuideErrors(problems)
+
+    def _collect(self, planned: list[GuideImages]) -> list[GuideError]:
+        """Wait for the submitted jobs; a problem for each that failed."""
+        problems: list[GuideError] = []
         for guide_images in planned:
             for step_image, future, index in guide_images.pending:
                 if future is None:
@@ -320,13 +424,61 @@ class ImageBuilder:
                     self.close()  # a later build (under `serve`) starts a fresh pool
                     raise GuideErrors([GuideError(
                         guide_images.loaded.display, POOL_BROKEN)]) from None
+                except ImageProblem as exc:
+                    message = exc.message
+                    step = guide_images.loaded.guide.steps[index]
+                    marker = step.image.marker if isinstance(step, Step) and step.image else None
+                    if exc.field == "marker.src" and marker is not None:
+                        message = f"marker {marker.src}: {message}"
+                    problem = _step_problem(
+                        guide_images.loaded, index, step_image.number, exc.field, message)
+                    if exc.field != "marker.src" or not _said(problem, problems):
+                        problems.append(problem)
                 except Exception as exc:  # a worker's failure is reported, never raised raw
                     problems.append(_step_problem(
                         guide_images.loaded, index, step_image.number, "src",
-                        f"cannot render the image: {_describe(exc)}"))
+                        f"cannot render the image: {str(exc) or type(exc).__name__}"))
             guide_images.pending = [(s, None, i) for s, _, i in guide_images.pending]
-        if problems:
-            raise GuideErrors(problems)
+        return problems
+
+
+def _exit_with_the_build(lifeline: Connection) -> None:
+    """In each worker process: exit as soon as the build that started it is gone."""
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv_bytes()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="guidesmith-lifeline", daemon=True).start()
+
+
+def _said(problem: GuideError, problems: list[GuideError]) -> bool:
+    """Whether this guide already has this problem: a marker shared by its steps is
+    reported once a guide, at the first step that uses it."""
+    return any(p.path == problem.path and p.message == problem.message for p in problems)
+
+
+def _has_errors(problems: list[GuideError]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
+def output_too_large(size: tuple[int, int], fmt: str) -> str | None:
+    """Why an output of `size` cannot be made, or None: over its encoder's limit per side
+    (a thin crop scaled to a large width gets very tall), or over Pillow's pixel limit."""
+    width, height = size
+    side = MAX_SIDE[fmt]
+    if width > side or height > side:
+        return (
+            f"the output would be {width}x{height} pixels, but {fmt.upper()} allows at most "
+            f"{side} per side: crop a wider area or set a smaller width"
+        )
+    if width * height > PIL.Image.MAX_IMAGE_PIXELS:
+        return (
+            f"the output would be {width}x{height} pixels, more than Pillow's limit of "
+            f"{PIL.Image.MAX_IMAGE_PIXELS}: crop a wider area or set a smaller width"
+        )
+    return None
 
 
 def _placeholder_source_size(image: Image) -> tuple[int, int]:
@@ -336,14 +488,6 @@ def _placeholder_source_size(image: Image) -> tuple[int, int]:
         return x2, y2
     width = image.width or 1120
     return (x1 or 0) + width, (y1 or 0) + round(width * 9 / 16)
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, PIL.Image.DecompressionBombError | PIL.Image.DecompressionBombWarning):
-        return f"refused as a possible decompression bomb: {exc}"
-    if isinstance(exc, PIL.UnidentifiedImageError):
-        return "not an image Pillow can read"
-    return str(exc) or type(exc).__name__
 
 
 def _step_problem(

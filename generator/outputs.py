@@ -1,11 +1,12 @@
 """The companion files of a build: each guide's standalone page and PDF, the handout.
 
 Each is keyed by everything it shows (the guide, its images' cache keys, the options and
-the generator's version) and kept in `.cache/guidesmith/outputs/`, so a rebuild redoes
-only the guides that changed. They are planned when MkDocs gathers files (so pages may
-link to them) and made in the worker processes once the images are ready, before MkDocs
-copies files: the print images first, then every file at once, the handout (the longest
-job) first.
+the generator's version) and kept in `.cache/guidesmith/outputs/` with its sha256 beside
+it (as the step images are), so a rebuild redoes only the guides that changed, and a
+damaged file is made again rather than published. They are planned when MkDocs gathers
+files (so pages may link to them) and made in the worker processes once the images are
+ready, before MkDocs copies files: the print images first, then every file at once, the
+handout (the longest job) first.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, Literal
 
 from generator import __version__
 from generator.errors import GuideError, GuideErrors
-from generator.fsutil import atomic_write
+from generator.fsutil import read_checked, write_checked
 from generator.images import CACHE_VERSION, POOL_BROKEN
 from generator.pipeline import Build
 from generator.render.context import GuideView
@@ -47,7 +48,8 @@ class Companion:
 
     @property
     def missing(self) -> bool:
-        return not self.path.exists()
+        """Not in the cache, or damaged there (then dropped): it must be made."""
+        return read_checked(self.path) is None
 
 
 def make_companion(companion: Companion) -> None:
@@ -63,7 +65,7 @@ def make_companion(companion: Companion) -> None:
             list(companion.views), site_name=companion.site_name, paper=companion.paper,
             site_url=companion.site_url,
         )
-    atomic_write(companion.path, data)
+    write_checked(companion.path, data)
 
 
 def _key(kind: str, views: list[GuideView], build: Build, extra: dict[str, object]) -> str:

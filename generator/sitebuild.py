@@ -2,7 +2,8 @@
 
 MkDocs writes into a fresh folder beside site/; only when everything (pages, images,
 standalone pages, PDFs) is there does it take site/'s place, by rename. A lock file keeps
-two builds of one project from interleaving.
+two builds of one project from interleaving, and each build first tidies what a killed
+one left behind: its folders beside site/ and the temp files of its cache writes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 
-from generator.fsutil import cache_dir
+from generator.fsutil import cache_dir, sweep_temp_files
 
 
 class BuildLocked(Exception):
@@ -62,21 +63,61 @@ def _swap_in(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _alive(pid: int) -> bool:
+    """Whether process `pid` exists (it may belong to someone else: then it is alive)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover(target: Path, cache: Path) -> None:
+    """Tidy up after a build that was killed; call it holding the project's lock.
+
+    Its `.site.new-PID` (a half-made site) and `.site.old-PID` folders are removed once PID
+    is gone. Killed between `_swap_in`'s two renames, it left no site/ at all but a complete
+    old one: that is put back first, so a failing build cannot lose it.
+    """
+    prefix = f".{target.name}."
+    leftovers: list[tuple[str, Path]] = []
+    if target.parent.is_dir():
+        for sibling in target.parent.iterdir():
+            kind, _, pid = sibling.name.removeprefix(prefix).partition("-")
+            if (
+                sibling.name.startswith(prefix) and kind in ("new", "old") and pid.isdigit()
+                and not _alive(int(pid)) and sibling.is_dir()
+            ):
+                leftovers.append((kind, sibling))
+    olds = sorted((p for kind, p in leftovers if kind == "old"), key=lambda p: p.stat().st_mtime)
+    if olds and not target.exists():
+        os.replace(olds[-1], target)
+    for _, leftover in leftovers:
+        shutil.rmtree(leftover, ignore_errors=True)
+    sweep_temp_files(cache)
+
+
 def build_site(config: MkDocsConfig, *, clean: bool = False) -> BuildResult:
     """Build the project of `config` into its site_dir, atomically."""
     root = Path(config.config_file_path).resolve().parent
     target = Path(config.site_dir)
     started = time.monotonic()
+    plugin = config.plugins["guidesmith"]
+    cache = root / plugin.config.cache_dir
     with project_lock(root):
+        recover(target, cache)
         if clean:
             shutil.rmtree(target, ignore_errors=True)
-            for entry in cache_dir(root).iterdir():
+            for entry in cache.iterdir() if cache.is_dir() else ():
                 if entry.name != "build.lock":
                     shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         staging = target.with_name(f".{target.name}.new-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         config.site_dir = str(staging)
-        plugin = config.plugins["guidesmith"]
         try:
             mkdocs_build(config)
             _swap_in(staging, target)
