@@ -37,10 +37,10 @@ class _ConsoleHandler(logging.Handler):
         message = record.getMessage()
         if record.name.startswith("mkdocs.plugins.guidesmith"):
             message = message.removeprefix("guidesmith: ")
-        warning = logging.WARNING <= record.levelno < logging.ERROR
+        # Our own warnings already say "warning:" after their file:line:col.
+        label = logging.WARNING <= record.levelno < logging.ERROR and ": warning: " not in message
         for line in message.splitlines():
-            console.print(f"[bold]Warning:[/bold] {line}" if warning else line,
-                          markup=warning)
+            console.print(f"Warning: {line}" if label else line, markup=False)
 
 
 def _setup_logging(verbose: bool, level: int = logging.WARNING) -> None:

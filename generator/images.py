@@ -306,13 +306,13 @@ class ImageBuilder:
         }
         fetched = self.fetcher.read_many(sorted(requests, key=lambda r: (r[0], str(r[1]))))
         problems: list[GuideError] = []
+        self.notes = problems  # warnings of planning, then of rendering (see _collect)
         planned = [self._plan_guide(loaded, fetched, problems) for loaded in guides]
         if not render or _has_errors(problems):
             problems += self._collect(planned)
         if _has_errors(problems):
             order = {loaded.display: i for i, loaded in enumerate(guides)}
             raise GuideErrors(sorted(problems, key=lambda p: (order.get(p.path, 0), p.line or 0)))
-        self.notes = problems
         return planned
 
     def _plan_guide(
@@ -399,10 +399,13 @@ class ImageBuilder:
         future = None
         # An intact rendering means this very source and marker decoded before: a check
         # need not decode them again.
-        if _cached(out_path) is None:
+        meta = _cached(out_path)
+        if meta is None:
             job = RenderJob(source, marker_bytes, colour, image.model_dump(mode="json"), out_path,
                             placeholder_size)
             future = self._submit(job)
+        else:
+            _render_notes(loaded, index, number, meta.get("warnings", []), problems)
         return step_image, future, index
 
     def wait(self, planned: list[GuideImages]) -> None:
@@ -419,7 +422,9 @@ class ImageBuilder:
                 if future is None:
                     continue
                 try:
-                    future.result()
+                    notes = future.result()
+                    _render_notes(guide_images.loaded, index, step_image.number, notes,
+                                  self.notes)
                 except BrokenProcessPool:
                     self.close()  # a later build (under `serve`) starts a fresh pool
                     raise GuideErrors([GuideError(
@@ -451,6 +456,18 @@ def _exit_with_the_build(lifeline: Connection) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="guidesmith-lifeline", daemon=True).start()
+
+
+def _render_notes(
+    loaded: LoadedGuide, index: int, number: int, notes: list[str], into: list[GuideError]
+) -> None:
+    """The transform's warnings for a step (crop clamped, marker or annotation off the
+    image), each once: planning may already have said the same."""
+    for note in notes:
+        field_name = "crop" if note.startswith("crop") else ""
+        problem = _step_problem(loaded, index, number, field_name, note, "warning")
+        if not any(p.message == problem.message and p.loc == problem.loc for p in into):
+            into.append(problem)
 
 
 def _said(problem: GuideError, problems: list[GuideError]) -> bool:
@@ -494,7 +511,7 @@ def _step_problem(
     loaded: LoadedGuide, index: int, number: int, field_name: str, message: str,
     severity: str = "error",
 ) -> GuideError:
-    loc = ("steps", index, "image", *field_name.split("."))
+    loc = ("steps", index, "image", *(field_name.split(".") if field_name else ()))
     line, col = locate(loaded.node, loc)
     return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
                       severity)

@@ -5,8 +5,9 @@ the generator's version) and kept in `.cache/guidesmith/outputs/` with its sha25
 it (as the step images are), so a rebuild redoes only the guides that changed, and a
 damaged file is made again rather than published. They are planned when MkDocs gathers
 files (so pages may link to them) and made in the worker processes once the images are
-ready, before MkDocs copies files: the print images first, then every file at once, the
-handout (the longest job) first.
+ready, before MkDocs copies files: the print images first, then the standalone pages
+and guide PDFs, then the handout, which is assembled from the guide PDFs' cached sections
+(see render/handout.py), so an edited guide is laid out once, not twice.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from generator.fsutil import read_checked, write_checked
 from generator.images import CACHE_VERSION, POOL_BROKEN
 from generator.pipeline import Build
 from generator.render.context import GuideView
+from generator.render.handout import PdfStore, build_handout, guide_pdf
 from generator.render.html import render_standalone
-from generator.render.pdf import prepare_print_images, render_guide_pdf, render_handout_pdf
+from generator.render.pdf import prepare_print_images
 
 HANDOUT_NAME = "handout.pdf"
 Submit = Callable[..., Future[Any]]
@@ -45,6 +47,7 @@ class Companion:
     paper: str
     site_name: str
     site_url: str | None
+    sections: Path
 
     @property
     def missing(self) -> bool:
@@ -57,13 +60,14 @@ def make_companion(companion: Companion) -> None:
     if companion.kind == "html":
         data: bytes | str = render_standalone(companion.views[0])
     elif companion.kind == "pdf":
-        data = render_guide_pdf(
-            companion.views[0], paper=companion.paper, site_url=companion.site_url
+        data = guide_pdf(
+            companion.views[0], paper=companion.paper, site_url=companion.site_url,
+            cache=PdfStore(companion.sections),
         )
     else:
-        data = render_handout_pdf(
+        data = build_handout(
             list(companion.views), site_name=companion.site_name, paper=companion.paper,
-            site_url=companion.site_url,
+            site_url=companion.site_url, cache=PdfStore(companion.sections),
         )
     write_checked(companion.path, data)
 
@@ -96,7 +100,10 @@ def plan_companions(
     cache = build.cache_root / "outputs"
     options = build.options
     views = build.views()
-    common = {"paper": options.paper, "site_name": site_name, "site_url": site_url}
+    common = {
+        "paper": options.paper, "site_name": site_name, "site_url": site_url,
+        "sections": cache / "sections",
+    }
     planned: list[Companion] = []
     if options.pdf and handout and views:
         key = _key("handout", views, build, {"site_url": site_url, "site_name": site_name})
@@ -129,8 +136,19 @@ def make_missing(companions: list[Companion], submit: Submit) -> int:
         chunks = [paths[i::workers] for i in range(workers)]
         for future in [submit(prepare_print_images, chunk, paper) for chunk in chunks if chunk]:
             future.result()
-    futures = [(c, submit(make_companion, c)) for c in missing]
-    problems = []
+    problems: list[GuideError] = []
+    for wave in (
+        [c for c in missing if c.kind != "handout"],
+        [c for c in missing if c.kind == "handout"],
+    ):
+        _run_wave(wave, submit, problems)
+    if problems:
+        raise GuideErrors(problems)
+    return len(missing)
+
+
+def _run_wave(wave: list[Companion], submit: Submit, problems: list[GuideError]) -> None:
+    futures = [(c, submit(make_companion, c)) for c in wave]
     for companion, future in futures:
         try:
             future.result()
@@ -139,6 +157,3 @@ def make_missing(companions: list[Companion], submit: Submit) -> int:
         except Exception as exc:  # reported per file, never as a traceback
             guides = ", ".join(v.slug for v in companion.views[:3])
             problems.append(GuideError(companion.uri, f"cannot make it from {guides}: {exc}"))
-    if problems:
-        raise GuideErrors(problems)
-    return len(missing)

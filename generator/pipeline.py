@@ -121,8 +121,13 @@ class Build:
         self.warnings += self.images.notes
         return self.planned
 
-    def wait_images(self) -> None:
+    def wait_images(self) -> list[GuideError]:
+        """Wait for the rendering; return its warnings (they are in `warnings` too)."""
+        said = len(self.images.notes)
         self.images.wait(self.planned)
+        late = self.images.notes[said:]
+        self.warnings += late
+        return late
 
     def views(self) -> list[GuideView]:
         """Every guide as the templates see it, in series order."""

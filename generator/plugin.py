@@ -157,7 +157,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         assert self.build is not None
-        _report(self.build.wait_images)
+        log_warnings(_report(self.build.wait_images))
         rendered = self.build.images.rendered
         made = _report(lambda: make_missing(self.companions, self.build.images.submit))
         log.info(f"{rendered} step image(s) and {made} page(s)/PDF(s) made, the rest cached")

@@ -183,3 +183,21 @@ def test_a_javascript_source_link_is_dropped_from_every_page(
         html = (root / "site" / page).read_text()
         assert "javascript:alert(9)" not in html
         assert "Open the original guide" not in html
+
+
+def test_transform_warnings_reach_the_author_on_every_build(
+    project: Callable[[str], Path],
+) -> None:
+    root = project("basic")
+    guide = root / "guides/10-first-guide.yml"
+    # A click far outside the crop: only the transform can tell.
+    guide.write_text(guide.read_text().replace(
+        "marker: {pad: [10, 20]}", "marker: {click: [5000, 5000]}"))
+    first = build(root)
+    second = build(root)  # from the cache: the warning is not lost
+    for code, output in (first, second):
+        assert code == 0, output
+        assert (
+            "guides/10-first-guide.yml:14:7: warning: steps[0].image (step 1): "
+            "marker click (5000, 5000) is outside the crop box (100, 50, 500, 350)"
+        ) in output
