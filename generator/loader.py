@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, get_args
 
@@ -13,6 +17,7 @@ from pydantic_core import ErrorDetails
 from yaml.nodes import Node, ScalarNode
 
 from generator.errors import GuideError, GuideErrors, display_path
+from generator.fsutil import atomic_write
 from generator.model import Guide, Section, Step, shown
 from generator.yamlsource import YamlProblem, key_position, load_yaml, locate, node_at
 
@@ -49,12 +54,24 @@ class LoadedGuide:
     path: Path
     slug: str
     display: str
-    node: Any = None
+    text: str = field(default="", repr=False)
     warnings: list[GuideError] = field(default_factory=list)
 
     @property
     def base_dir(self) -> Path:
         return self.path.parent
+
+    @cached_property
+    def node(self) -> Node | None:
+        """The file's YAML node tree, for file:line:col; composed only when asked for."""
+        try:
+            return load_yaml(self.text)[1]
+        except YamlProblem:
+            return None
+
+
+# Bump when load_yaml's output for the same text changes.
+_PARSE_VERSION = 1
 
 
 def format_loc(loc: tuple[int | str, ...]) -> str:
@@ -269,7 +286,9 @@ def read_text(path: Path, display: str) -> str:
         raise GuideErrors([GuideError(display, message, line, col)]) from None
 
 
-def _unknown_param_warnings(guide: Guide, display: str, node: Any) -> list[GuideError]:
+def _unknown_param_warnings(
+    guide: Guide, display: str, loaded: LoadedGuide
+) -> list[GuideError]:
     """One warning for each cloudimg parameter guidesmith keeps but does not apply."""
     warnings = []
     seen: set[str] = set()
@@ -280,7 +299,7 @@ def _unknown_param_warnings(guide: Guide, display: str, node: Any) -> list[Guide
             if name in seen:
                 continue
             seen.add(name)
-            line, col = locate(node, ("steps", index, "image", "params", name))
+            line, col = locate(loaded.node, ("steps", index, "image", "params", name))
             warnings.append(GuideError(
                 display,
                 f"cloudimg parameter {name}={value} is not supported: kept, not applied",
@@ -294,14 +313,43 @@ def slug_of(path: Path) -> str:
     return path.name.removesuffix(".yml").removesuffix(".yaml")
 
 
-def load_guide(path: Path, root: Path | None = None) -> LoadedGuide:
-    """Load and validate one guide; raise GuideErrors with every problem found."""
+def _parsed(text: str, cache: Path | None) -> tuple[Any, Node | None, bool]:
+    """The YAML data of `text`, from the cache when this very text was parsed before.
+
+    Composing YAML with positions is the slow part of loading (pure Python); the data it
+    yields is plain JSON for any guide, so it is kept by a hash of the text. The node tree
+    is composed again only when a message needs a line number. Returns (data, node or
+    None, whether the data came from the cache).
+    """
+    entry = None
+    if cache is not None:
+        digest = hashlib.sha256(f"{_PARSE_VERSION}\0{text}".encode()).hexdigest()
+        entry = cache / digest[:2] / f"{digest}.json"
+        try:
+            return json.loads(entry.read_text(encoding="utf-8")), None, True
+        except (OSError, ValueError):
+            pass
+    data, node = load_yaml(text)
+    if entry is not None:
+        # Dates and the like are not JSON: such a file is simply parsed each time.
+        with contextlib.suppress(TypeError, ValueError, OSError):
+            atomic_write(entry, json.dumps(data, ensure_ascii=False))
+    return data, node, False
+
+
+def load_guide(path: Path, root: Path | None = None, cache: Path | None = None) -> LoadedGuide:
+    """Load and validate one guide; raise GuideErrors with every problem found.
+
+    `cache`: a folder where parsed YAML is kept by content (see `_parsed`).
+    """
     display = display_path(path, root)
     text = read_text(path, display)
     try:
-        data, node = load_yaml(text)
+        data, node, cached = _parsed(text, cache)
     except YamlProblem as exc:
         raise GuideErrors([GuideError(display, exc.message, exc.line, exc.col)]) from None
+    if cached and not isinstance(data, dict):
+        data, node = load_yaml(text)  # an odd document: let the checks below see its nodes
     if data is None:
         raise GuideErrors(
             [GuideError(display, "the file is empty; a guide needs a title and steps")]
@@ -313,7 +361,11 @@ def load_guide(path: Path, root: Path | None = None) -> LoadedGuide:
     try:
         guide = Guide.model_validate(data)
     except ValidationError as exc:
+        if node is None:
+            node = load_yaml(text)[1]
         raise GuideErrors(_errors_from_validation(exc, display, node, data)) from None
-    return LoadedGuide(
-        guide, path, slug_of(path), display, node, _unknown_param_warnings(guide, display, node)
-    )
+    loaded = LoadedGuide(guide, path, slug_of(path), display, text)
+    if node is not None:
+        loaded.__dict__["node"] = node  # already composed: keep it (see LoadedGuide.node)
+    loaded.warnings.extend(_unknown_param_warnings(guide, display, loaded))
+    return loaded

@@ -28,9 +28,6 @@ from generator.fsutil import read_checked, write_checked
 from generator.images import CACHE_VERSION, POOL_BROKEN
 from generator.pipeline import Build
 from generator.render.context import GuideView
-from generator.render.handout import PdfStore, build_handout, guide_pdf
-from generator.render.html import render_standalone
-from generator.render.pdf import prepare_print_images
 
 HANDOUT_NAME = "handout.pdf"
 Submit = Callable[..., Future[Any]]
@@ -57,6 +54,11 @@ class Companion:
 
 def make_companion(companion: Companion) -> None:
     """Render one companion into the cache (runs in a worker process)."""
+    # Imported here: WeasyPrint takes half a second to import, which a rebuild that finds
+    # everything in the cache should not pay.
+    from generator.render.handout import PdfStore, build_handout, guide_pdf
+    from generator.render.html import render_standalone
+
     if companion.kind == "html":
         data: bytes | str = render_standalone(companion.views[0])
     elif companion.kind == "pdf":
@@ -130,6 +132,8 @@ def make_missing(companions: list[Companion], submit: Submit) -> int:
         for view in c.views for step in view.steps if step.image is not None
     }
     if printed:
+        from generator.render.pdf import prepare_print_images  # see make_companion
+
         paper = next(c.paper for c in missing if c.kind != "html")
         paths = sorted(printed)
         workers = max(1, os.cpu_count() or 1)

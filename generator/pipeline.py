@@ -46,13 +46,18 @@ def series_key(loaded: LoadedGuide) -> tuple[int, float, str]:
     return (0 if order is not None else 1, order if order is not None else 0, loaded.slug)
 
 
-def load_guides(paths: Iterable[Path], root: Path) -> tuple[list[LoadedGuide], list[GuideError]]:
-    """Every guide, in series order, and their warnings; GuideErrors lists all problems."""
+def load_guides(
+    paths: Iterable[Path], root: Path, cache: Path | None = None
+) -> tuple[list[LoadedGuide], list[GuideError]]:
+    """Every guide, in series order, and their warnings; GuideErrors lists all problems.
+
+    `cache`: where parsed YAML is kept by content, so unchanged guides load fast.
+    """
     loaded: list[LoadedGuide] = []
     problems: list[GuideError] = []
     for path in paths:
         try:
-            loaded.append(load_guide(path, root))
+            loaded.append(load_guide(path, root, cache))
         except GuideErrors as exc:
             problems.extend(exc.errors)
     if problems:
@@ -105,12 +110,19 @@ class Build:
         self.planned: list[GuideImages] = []
         self.warnings: list[GuideError] = []
 
+    @property
+    def parsed_cache(self) -> Path:
+        """Where parsed guide files are kept by content (see loader.load_guide)."""
+        return self.cache_root / "parsed"
+
     def load(self) -> list[LoadedGuide]:
         """Load every guide of the docs folder (raises GuideErrors with all problems).
 
         Warnings: the loader's, then hints (a secret shown in an unredacted screenshot).
         """
-        self.guides, self.warnings = load_guides(find_guides(self.docs_dir), self.root)
+        self.guides, self.warnings = load_guides(
+            find_guides(self.docs_dir), self.root, self.parsed_cache
+        )
         self.warnings += [hint for loaded in self.guides for hint in secret_hints(loaded)]
         return self.guides
 

@@ -106,7 +106,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         guides: list[LoadedGuide] = []
         for path in find_guides(self.build.docs_dir):
             try:
-                guides.append(load_guide(path, self.build.root))
+                guides.append(load_guide(path, self.build.root, self.build.parsed_cache))
             except GuideErrors as exc:
                 slug = slug_of(path)
                 self.broken[slug] = (display_path(path, self.build.root), exc.errors)

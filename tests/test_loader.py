@@ -700,3 +700,27 @@ def test_error_text_and_github_formats() -> None:
     assert warning.text() == "guides/x.yml: warning: kept"
     assert warning.github() == "::warning file=guides/x.yml::kept"
     assert str(GuideErrors([error, warning])) == f"{error.text()}\n{warning.text()}"
+
+
+def test_a_parsed_guide_is_reused_from_the_cache_and_still_locates_errors(tmp_path: Path) -> None:
+    load = load_guide
+    cache = tmp_path / "parsed"
+    guide = tmp_path / "guides" / "g.yml"
+    guide.parent.mkdir()
+    guide.write_text(
+        "title: T\nsteps:\n  - text: one\n    image: {src: a.png, crop: [1, 2, 3, 4]}\n"
+    )
+    first = load(guide, tmp_path, cache)
+    assert len(list(cache.rglob("*.json"))) == 1
+    second = load(guide, tmp_path, cache)
+    assert second.guide == first.guide
+    assert "node" not in second.__dict__  # not composed: the cache answered
+    assert second.node is not None and second.node.start_mark.line == 0  # composed on demand
+    # The same data with a problem the model rejects still gets its line and column.
+    guide.write_text("title: T\nsteps:\n  - text: one\n    image: {src: a.png, crop: [1, 2]}\n")
+    with pytest.raises(GuideErrors) as caught:
+        load(guide, tmp_path, cache)
+    with pytest.raises(GuideErrors) as again:
+        load(guide, tmp_path, cache)  # now from the cache
+    assert [e.text() for e in again.value.errors] == [e.text() for e in caught.value.errors]
+    assert again.value.errors[0].line == 4
