@@ -93,7 +93,7 @@ def export_markdown(
         planned = build.plan_images()
         build.wait_images()
         companions = plan_companions(build, config.site_name, config.site_url, handout=handout)
-        make_missing(companions, build.images.submit)
+        make_missing(companions, build.images.submit_for)
         staging.mkdir(parents=True)
         images = 0
         for guide_images in planned:

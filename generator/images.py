@@ -18,7 +18,7 @@ import threading
 import warnings
 import zlib
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import PIL.Image
-from PIL import ImageDraw, ImageFont
+from PIL import ImageDraw, ImageFile, ImageFont
 
 from generator import __version__, transform
 from generator.cloudimg import scribe_marker_colour
@@ -40,6 +40,8 @@ from generator.model import Image, Step
 from generator.yamlsource import locate
 
 CACHE_VERSION = "1"
+# Up to this many jobs run in a thread of the build process instead of worker processes.
+IN_PROCESS_JOBS = 2
 POOL_BROKEN = (
     "a worker process stopped abruptly (killed, or out of memory?); nothing was published, "
     "run the build again"
@@ -127,11 +129,18 @@ def _decode(data: bytes, field_name: str = "src") -> PIL.Image.Image:
 
 
 def _load(image: PIL.Image.Image, field_name: str = "src") -> PIL.Image.Image:
-    """Decode the pixels of an opened image: where a truncated or corrupt file shows."""
+    """Decode the pixels of an opened image: where a truncated or corrupt file shows.
+
+    WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when it is imported, which
+    would let a truncated screenshot through with grey rows: strict here, whatever ran.
+    """
+    saved, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         image.load()
     except _DAMAGED as exc:
         raise ImageProblem(field_name, _damaged(exc)) from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = saved
     return image
 
 
@@ -249,12 +258,17 @@ class ImageBuilder:
         self.placeholders = placeholders
         self.workers = workers or os.cpu_count() or 1
         self._pool: Executor | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._queued: list[tuple[Callable[..., Any], RenderJob, Future[Any]]] = []
         self._lifeline: Connection | None = None
         self.rendered = 0
         self.render = True
         self.notes: list[GuideError] = []
 
     def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True, cancel_futures=True)
+            self._thread = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -275,11 +289,28 @@ class ImageBuilder:
             )
         return self._pool.submit(fn, *args)
 
+    def submit_for(self, count: int) -> Callable[..., Future[Any]]:
+        """Where `count` jobs should run: worker processes, or for a handful, a thread of
+        this process (starting processes costs more than one or two images or PDFs)."""
+        if count > IN_PROCESS_JOBS or self._pool is not None:
+            return self.submit
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="guidesmith")
+        return self._thread.submit
+
     def _submit(self, job: RenderJob) -> Future[list[str]]:
-        if not self.render:
-            return self.submit(verify_job, job)
-        self.rendered += 1
-        return self.submit(render_job, job)
+        """Queue a job; `_dispatch` starts the queue once planning knows its length."""
+        fn = verify_job if not self.render else render_job
+        self.rendered += self.render
+        placeholder: Future[list[str]] = Future()
+        self._queued.append((fn, job, placeholder))
+        return placeholder
+
+    def _dispatch(self) -> None:
+        queued, self._queued = self._queued, []
+        run = self.submit_for(len(queued))
+        for fn, job, placeholder in queued:
+            _forward(run(fn, job), placeholder)
 
     def plan(self, guides: list[LoadedGuide], *, render: bool = True) -> list[GuideImages]:
         """Fetch every source, size every image, submit what the cache lacks.
@@ -308,6 +339,7 @@ class ImageBuilder:
         problems: list[GuideError] = []
         self.notes = problems  # warnings of planning, then of rendering (see _collect)
         planned = [self._plan_guide(loaded, fetched, problems) for loaded in guides]
+        self._dispatch()
         if not render or _has_errors(problems):
             problems += self._collect(planned)
         if _has_errors(problems):
@@ -456,6 +488,19 @@ def _exit_with_the_build(lifeline: Connection) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="guidesmith-lifeline", daemon=True).start()
+
+
+def _forward(source: Future[Any], target: Future[Any]) -> None:
+    """Complete `target` as `source` completes."""
+
+    def done(finished: Future[Any]) -> None:
+        error = finished.exception()
+        if error is not None:
+            target.set_exception(error)
+        else:
+            target.set_result(finished.result())
+
+    source.add_done_callback(done)
 
 
 def _render_notes(

@@ -31,6 +31,7 @@ from generator.render.context import GuideView
 
 HANDOUT_NAME = "handout.pdf"
 Submit = Callable[..., Future[Any]]
+SubmitFor = Callable[[int], Submit]
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,13 @@ def plan_companions(
     return planned
 
 
-def make_missing(companions: list[Companion], submit: Submit) -> int:
-    """Make every companion the cache lacks, in parallel; return how many were made."""
+def make_missing(companions: list[Companion], submit_for: SubmitFor) -> int:
+    """Make every companion the cache lacks, in parallel; return how many were made.
+
+    `submit_for(n)` says where n jobs run (ImageBuilder.submit_for).
+    """
     missing = [c for c in companions if c.missing]
+    submit = submit_for(len(missing))
     printed = {
         step.image.path
         for c in missing if c.kind != "html"

@@ -159,7 +159,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         assert self.build is not None
         log_warnings(_report(self.build.wait_images))
         rendered = self.build.images.rendered
-        made = _report(lambda: make_missing(self.companions, self.build.images.submit))
+        made = _report(lambda: make_missing(self.companions, self.build.images.submit_for))
         log.info(f"{rendered} step image(s) and {made} page(s)/PDF(s) made, the rest cached")
         return env
 
