@@ -130,27 +130,28 @@ def make_missing(companions: list[Companion], submit_for: SubmitFor) -> int:
     `submit_for(n)` says where n jobs run (ImageBuilder.submit_for).
     """
     missing = [c for c in companions if c.missing]
-    submit = submit_for(len(missing))
-    printed = {
+    # The print images of the guide PDFs to lay out, made ahead in parallel (the handout
+    # reuses those guides' laid-out sections, so it needs none of its own).
+    printed = sorted({
         step.image.path
-        for c in missing if c.kind != "html"
-        for view in c.views for step in view.steps if step.image is not None
-    }
+        for c in missing if c.kind == "pdf"
+        for step in c.views[0].steps if step.image is not None
+    })
     if printed:
         from generator.render.pdf import prepare_print_images  # see make_companion
 
-        paper = next(c.paper for c in missing if c.kind != "html")
-        paths = sorted(printed)
+        paper = next(c.paper for c in missing if c.kind == "pdf")
         workers = max(1, os.cpu_count() or 1)
-        chunks = [paths[i::workers] for i in range(workers)]
-        for future in [submit(prepare_print_images, chunk, paper) for chunk in chunks if chunk]:
+        chunks = [chunk for i in range(workers) if (chunk := printed[i::workers])]
+        submit = submit_for(len(chunks))
+        for future in [submit(prepare_print_images, chunk, paper) for chunk in chunks]:
             future.result()
     problems: list[GuideError] = []
     for wave in (
         [c for c in missing if c.kind != "handout"],
         [c for c in missing if c.kind == "handout"],
     ):
-        _run_wave(wave, submit, problems)
+        _run_wave(wave, submit_for(len(wave)), problems)
     if problems:
         raise GuideErrors(problems)
     return len(missing)
