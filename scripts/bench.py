@@ -174,8 +174,10 @@ def timed_build(root: Path, name: str) -> tuple[Run, str]:
 
 
 def main() -> None:
-    work = Path(os.environ.get("GUIDESMITH_BENCH_DIR", Path(tempfile.gettempdir()) / "guidesmith-bench"))
-    print(f"corpus: {work} ({GUIDES} guides x {STEPS} steps, {SOURCE_SIZE[0]}x{SOURCE_SIZE[1]} JPEG)")
+    default = Path(tempfile.gettempdir()) / "guidesmith-bench"
+    work = Path(os.environ.get("GUIDESMITH_BENCH_DIR", default))
+    width, height = SOURCE_SIZE
+    print(f"corpus: {work} ({GUIDES} guides x {STEPS} steps, {width}x{height} JPEG)")
     steps = make_corpus(work)
     shutil.rmtree(work / "site", ignore_errors=True)
     shutil.rmtree(work / ".cache", ignore_errors=True)
@@ -193,7 +195,8 @@ def main() -> None:
     print(f"{'run':34} {'wall s':>8} {'images':>7} {'img/s':>8} {'peak RSS MB':>12}")
     for run in runs:
         rate = run.images / run.seconds if run.images > 0 else 0
-        print(f"{run.name:34} {run.seconds:8.2f} {run.images:7d} {rate:8.1f} {run.peak_rss_mb:12.0f}")
+        print(f"{run.name:34} {run.seconds:8.2f} {run.images:7d} {rate:8.1f} "
+              f"{run.peak_rss_mb:12.0f}")
     base, cold, again, edit = (r.seconds for r in runs)
     print()
     print(f"cold / baseline      = {cold / base:.2f}   (target <= 0.60)")
