@@ -142,6 +142,8 @@ def test_make_site_and_serve_targets(new_project: Path, tmp_path: Path) -> None:
         if (ours / part).exists():
             (venv / part).symlink_to(ours / part)
     env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    for inherited in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS"):  # when the suite runs under make
+        env.pop(inherited, None)
     dry = subprocess.run(["make", "-n", "serve", f"VENV={venv}"], cwd=new_project, env=env,
                          capture_output=True, text=True, check=True)
     assert dry.stdout.strip().splitlines()[-1].endswith("serve")
