@@ -20,7 +20,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import get_files
 
 from generator.errors import GuideError
-from generator.fsutil import atomic_write, inside
+from generator.fsutil import atomic_write, inside, swap_in
 from generator.outputs import make_missing, plan_companions
 from generator.pipeline import GUIDE_SUFFIXES, Build, BuildOptions
 
@@ -116,17 +116,8 @@ def export_markdown(
             others += 1
         atomic_write(staging / MARKER_FILE, "Written by `guidesmith markdown`; replaced whole "
                      "by the next run.\n")
-        _swap_in(staging, out_dir)
+        swap_in(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         build.close()
     return ExportResult(out_dir, len(planned), images, len(companions), others, build.warnings)
-
-
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace `target` by `new` with renames, so the folder is always a whole export."""
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,13 @@ def inside(path: Path, root: Path) -> bool:
     of the project count as outside.
     """
     return path.resolve(strict=False).is_relative_to(root.resolve(strict=False))
+
+
+def swap_in(new: Path, target: Path) -> None:
+    """Replace the folder `target` by `new` with renames, so readers see a whole old or a
+    whole new folder, never a mix."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 
-from generator.fsutil import cache_dir, sweep_temp_files
+from generator.fsutil import cache_dir, swap_in, sweep_temp_files
 
 
 class BuildLocked(Exception):
@@ -54,15 +54,6 @@ def project_lock(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _swap_in(new: Path, target: Path) -> None:
-    """Replace `target` by `new` with renames, so site/ is always a complete build."""
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def _alive(pid: int) -> bool:
     """Whether process `pid` exists (it may belong to someone else: then it is alive)."""
     if pid <= 0:
@@ -80,7 +71,7 @@ def recover(target: Path, cache: Path) -> None:
     """Tidy up after a build that was killed; call it holding the project's lock.
 
     Its `.site.new-PID` (a half-made site) and `.site.old-PID` folders are removed once PID
-    is gone. Killed between `_swap_in`'s two renames, it left no site/ at all but a complete
+    is gone. Killed between `swap_in`'s two renames, it left no site/ at all but a complete
     old one: that is put back first, so a failing build cannot lose it.
     """
     prefix = f".{target.name}."
@@ -120,7 +111,7 @@ def build_site(config: MkDocsConfig, *, clean: bool = False) -> BuildResult:
         config.site_dir = str(staging)
         try:
             mkdocs_build(config)
-            _swap_in(staging, target)
+            swap_in(staging, target)
         finally:
             config.site_dir = str(target)
             shutil.rmtree(staging, ignore_errors=True)
