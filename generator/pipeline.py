@@ -126,6 +126,17 @@ class Build:
         self.warnings += [hint for loaded in self.guides for hint in secret_hints(loaded)]
         return self.guides
 
+    def local_sources(self) -> list[Path]:
+        """The local files the guides use as screenshots and markers (not URLs)."""
+        return [
+            loaded.base_dir / src
+            for loaded in self.guides
+            for _, step in loaded.guide.numbered_steps()
+            if step.image is not None
+            for src in (step.image.src, step.image.marker.src if step.image.marker else "")
+            if src and "://" not in src and not src.startswith("builtin:")
+        ]
+
     def plan_images(self) -> list[GuideImages]:
         """Fetch sources and submit render jobs; image sizes are known when this returns."""
         self.images.rendered = 0

@@ -121,13 +121,12 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.build is not None
+        # Source screenshots stay private: everything under assets/, and any other file of
+        # the docs folder that a guide uses as a screenshot or marker.
+        used = {path.resolve() for path in self.build.local_sources()}
         for file in files:
-            if file.src_uri.endswith(GUIDE_SUFFIXES) and "/" not in file.src_uri:
+            if _unpublished(file, used):
                 file.inclusion = InclusionLevel.EXCLUDED
-            elif file.src_uri.startswith("assets/") and file.src_uri.lower().endswith(
-                SOURCE_IMAGE_SUFFIXES
-            ):
-                file.inclusion = InclusionLevel.EXCLUDED  # source screenshots stay private
         planned = _report(self.build.plan_images)
         log_warnings(self.build.warnings)
         self.companions = plan_companions(
@@ -175,6 +174,17 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         if self.build is not None:
             self.build.close()
             self.build = None
+
+
+def _unpublished(file: File, used: set[Path]) -> bool:
+    """Guide files and source screenshots: inputs, never part of the site."""
+    if file.src_uri.endswith(GUIDE_SUFFIXES) and "/" not in file.src_uri:
+        return True
+    if file.src_uri.startswith("assets/") and file.src_uri.lower().endswith(
+        SOURCE_IMAGE_SUFFIXES
+    ):
+        return True
+    return bool(file.abs_src_path) and Path(file.abs_src_path).resolve() in used
 
 
 def _report(step: Any) -> Any:

@@ -201,3 +201,17 @@ def test_transform_warnings_reach_the_author_on_every_build(
             "guides/10-first-guide.yml:14:7: warning: steps[0].image (step 1): "
             "marker click (5000, 5000) is outside the crop box (100, 50, 500, 350)"
         ) in output
+
+
+def test_screenshots_outside_assets_are_not_published_either(
+    project: Callable[[str], Path],
+) -> None:
+    root = project("basic")
+    (root / "guides/shots").mkdir()
+    (root / "guides/assets/second/01.png").rename(root / "guides/shots/second.png")
+    guide = root / "guides/05-second-guide.yml"
+    guide.write_text(guide.read_text().replace("assets/second/01.png", "shots/second.png"))
+    code, output = build(root)
+    assert code == 0, output
+    assert (root / "site/05-second-guide/step-01.png").is_file()
+    assert not (root / "site/shots").exists()
