@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -22,7 +23,7 @@ from generator.export import ExportError, export_markdown
 from generator.fetch import Fetcher
 from generator.fsutil import atomic_write, cache_dir
 from generator.importer import ImportProblem, import_file, run_import
-from generator.pipeline import Build, BuildOptions
+from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build, BuildOptions
 from generator.scaffold import ScaffoldError, init_project, new_guide
 from generator.schema import schema_text, write_project_schema
 from generator.sitebuild import BuildLocked, build_site
@@ -320,14 +321,23 @@ def markdown(config_file: Path, out_dir: Path, target: str, offline: bool, place
 @click.option("--dev-addr", "-a", default="127.0.0.1:8000", show_default=True,
               metavar="IP:PORT", help="Where to serve the preview.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
+@click.option("--offline", is_flag=True, help="Use local and cached images only; open no socket.")
+@click.option("--placeholders", is_flag=True,
+              help="Render a placeholder for each screenshot that cannot be fetched.")
 @click.option("--verbose", "-v", is_flag=True, help="Show MkDocs' debug messages.")
-def serve(config_file: Path, dev_addr: str, open_browser: bool, verbose: bool) -> None:
+def serve(config_file: Path, dev_addr: str, open_browser: bool, offline: bool,
+          placeholders: bool, verbose: bool) -> None:
     """Preview the site, rebuilt and reloaded in the browser as guides and screenshots change.
 
     A guide with errors keeps its last good version on its page, the errors shown above it.
     """
     _setup_logging(verbose, logging.INFO)
     _load_mkdocs_config(config_file)  # the same checks and messages as `build`
+    # MkDocs reloads the config on each rebuild: the plugin reads these switches itself.
+    if offline:
+        os.environ[OFFLINE_ENV] = "1"
+    if placeholders:
+        os.environ[PLACEHOLDERS_ENV] = "1"
     try:
         mkdocs_serve(config_file=str(config_file), dev_addr=dev_addr,
                      open_in_browser=open_browser)

@@ -5,6 +5,7 @@ The MkDocs plugin and the CLI both drive this module, so neither repeats the oth
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,14 @@ from generator.render.context import GuideView, guide_view
 from generator.render.markdown import page_links, render_page
 
 GUIDE_SUFFIXES = (".yml", ".yaml")
+# `guidesmith serve --offline` and CI runs of plain `mkdocs build` switch these on.
+OFFLINE_ENV = "GUIDESMITH_OFFLINE"
+PLACEHOLDERS_ENV = "GUIDESMITH_PLACEHOLDERS"
+
+
+def env_flag(name: str) -> bool:
+    """An on/off switch from the environment (`1`, `true`, `yes`, `on`)."""
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)

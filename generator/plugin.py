@@ -22,8 +22,11 @@ from generator.loader import LoadedGuide, load_guide, slug_of
 from generator.outputs import Companion, make_missing, plan_companions
 from generator.pipeline import (
     GUIDE_SUFFIXES,
+    OFFLINE_ENV,
+    PLACEHOLDERS_ENV,
     Build,
     BuildOptions,
+    env_flag,
     find_guides,
     series_key,
     series_nav,
@@ -65,8 +68,8 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path or ".").resolve().parent
         options = BuildOptions(
-            offline=self.config.offline,
-            placeholders=self.config.placeholders,
+            offline=self.config.offline or env_flag(OFFLINE_ENV),
+            placeholders=self.config.placeholders or env_flag(PLACEHOLDERS_ENV),
             standalone=self.config.standalone,
             pdf=self.config.pdf,
             paper=self.config.paper,

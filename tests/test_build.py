@@ -215,3 +215,20 @@ def test_screenshots_outside_assets_are_not_published_either(
     assert code == 0, output
     assert (root / "site/05-second-guide/step-01.png").is_file()
     assert not (root / "site/shots").exists()
+
+
+def test_the_environment_switches_offline_and_placeholders_on(
+    project: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project("basic")
+    guide = root / "guides/05-second-guide.yml"
+    guide.write_text(guide.read_text().replace(
+        "src: assets/second/01.png", "src: https://screenshots.invalid/01.png"))
+    monkeypatch.setenv("GUIDESMITH_OFFLINE", "1")  # what `guidesmith serve --offline` sets
+    code, output = build(root)
+    assert code == 1
+    assert "offline: https://screenshots.invalid/01.png is not in the download cache" in output
+    monkeypatch.setenv("GUIDESMITH_PLACEHOLDERS", "yes")
+    code, output = build(root)
+    assert code == 0, output
+    assert "rendered a placeholder" in output
