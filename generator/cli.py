@@ -9,7 +9,6 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import click
-from mkdocs.commands.serve import serve as mkdocs_serve
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
@@ -339,6 +338,8 @@ def serve(config_file: Path, dev_addr: str, open_browser: bool, offline: bool,
     if placeholders:
         os.environ[PLACEHOLDERS_ENV] = "1"
     try:
+        from mkdocs.commands.serve import serve as mkdocs_serve  # only `serve` needs it
+
         mkdocs_serve(config_file=str(config_file), dev_addr=dev_addr,
                      open_in_browser=open_browser)
     except (ConfigurationError, Abort, MkDocsException) as exc:

@@ -15,12 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from generator import __version__
 from generator.fsutil import atomic_write, inside
+
+if TYPE_CHECKING:  # httpx is imported on the first download: offline builds never need it
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +226,8 @@ class Fetcher:
 
     def _download_once(self, url: str) -> bytes:
         """One GET, streamed so the size limit holds whatever the server claims."""
+        import httpx
+
         try:
             with self._http().stream("GET", url) as response:
                 _check_status(response, url)
@@ -254,6 +258,8 @@ class Fetcher:
 
     def _http(self) -> httpx.Client:
         """The shared client, made on first download so offline builds never make one."""
+        import httpx
+
         with self._guard:
             if self._closed:
                 raise RuntimeError("Fetcher is closed")
@@ -303,6 +309,8 @@ def _check_status(response: httpx.Response, url: str) -> None:
     """Fail on any non-2xx; 5xx and 429 may pass on a later attempt, 4xx will not."""
     if response.is_success:
         return
+    import httpx
+
     # The standard phrase, not the server's spelling ("NOT FOUND", "" over HTTP/2).
     phrase = httpx.codes.get_reason_phrase(response.status_code) or response.reason_phrase
     message = f"HTTP {response.status_code} {phrase}".rstrip() + f" for {url}"

@@ -52,24 +52,34 @@ def write_checked(path: Path, data: bytes | str, **meta: Any) -> None:
     """A cache entry: `data` at `path`, then a sidecar `path.json` with its sha256 and `meta`.
 
     The sidecar is written last, so an entry whose writer was killed half-way has none and
-    reads as damaged; `read_checked` then drops it.
+    reads as damaged; `read_checked` then drops it. It also keeps the file's fingerprint
+    (inode, size, mtime), so a rebuild need not hash an entry nobody has touched.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     atomic_write(path, payload)
-    record = {"sha256": hashlib.sha256(payload).hexdigest(), **meta}
+    record = {"sha256": hashlib.sha256(payload).hexdigest(), **meta, "stat": fingerprint(path)}
     atomic_write(sidecar(path), json.dumps(record))
 
 
 def read_checked(path: Path) -> dict[str, Any] | None:
     """The sidecar of a cache entry whose bytes still match their sha256, else None.
 
-    A damaged entry (altered, truncated, missing its sidecar) is deleted, so it is made
-    again rather than served.
+    An entry whose fingerprint is the one its sidecar recorded is trusted without hashing,
+    as git and make trust timestamps: only atomic_write writes entries, always as a new
+    file, so anything else that touches one (a flipped byte, a truncation, a copy) changes
+    its inode, size or mtime, and the entry is hashed again. A damaged entry (altered,
+    truncated, missing its sidecar) is deleted, so it is made again rather than served.
     """
     meta_path = sidecar(path)
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        current = fingerprint(path)
+        if meta.get("stat") == current and "sha256" in meta:
+            return meta
         if hashlib.sha256(path.read_bytes()).hexdigest() == meta["sha256"]:
+            meta["stat"] = current  # intact: trusted from now on
+            with contextlib.suppress(OSError):
+                atomic_write(meta_path, json.dumps(meta))
             return meta
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -77,6 +87,12 @@ def read_checked(path: Path) -> dict[str, Any] | None:
         with contextlib.suppress(OSError):
             stale.unlink(missing_ok=True)
     return None
+
+
+def fingerprint(path: Path) -> list[int]:
+    """What changes when a file is replaced or written in place: inode, size, mtime."""
+    st = os.stat(path)
+    return [st.st_ino, st.st_size, st.st_mtime_ns]
 
 
 def sidecar(path: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -91,3 +92,40 @@ def test_inside(tmp_path: Path) -> None:
     assert not inside(root / "guides" / ".." / ".." / "outside.txt", root)
     assert not inside(root / "guides" / "link", root)
     assert not inside(tmp_path / "project-sibling", root)
+
+
+def test_a_checked_entry_nobody_touched_is_trusted_without_hashing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = tmp_path / "e.bin"
+    fsutil.write_checked(entry, b"rendered", width=3)
+    hashed: list[bytes] = []
+    real = fsutil.hashlib.sha256
+    monkeypatch.setattr(fsutil.hashlib, "sha256", lambda data=b"": hashed.append(data) or real(data))
+    assert fsutil.read_checked(entry) == {
+        "sha256": real(b"rendered").hexdigest(), "width": 3, "stat": fsutil.fingerprint(entry)
+    }
+    assert hashed == []
+
+
+def test_a_checked_entry_written_in_place_is_hashed_and_dropped(tmp_path: Path) -> None:
+    entry = tmp_path / "e.bin"
+    fsutil.write_checked(entry, b"rendered")
+    recorded = fsutil.fingerprint(entry)
+    with entry.open("r+b") as f:  # same inode, same size: only the mtime tells
+        f.write(b"R")
+    os.utime(entry, ns=(recorded[2] + 10**9, recorded[2] + 10**9))
+    assert fsutil.read_checked(entry) is None
+    assert not entry.exists() and not fsutil.sidecar(entry).exists()
+
+
+def test_an_intact_entry_with_a_new_fingerprint_is_verified_once_then_trusted(
+    tmp_path: Path,
+) -> None:
+    entry = tmp_path / "e.bin"
+    fsutil.write_checked(entry, b"rendered")
+    copy = tmp_path / "copy.bin"
+    copy.write_bytes(entry.read_bytes())  # as rsync or cp would leave it: a new inode
+    fsutil.sidecar(copy).write_text(fsutil.sidecar(entry).read_text())
+    assert fsutil.read_checked(copy) is not None
+    assert json.loads(fsutil.sidecar(copy).read_text())["stat"] == fsutil.fingerprint(copy)
