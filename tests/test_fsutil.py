@@ -101,7 +101,9 @@ def test_a_checked_entry_nobody_touched_is_trusted_without_hashing(
     fsutil.write_checked(entry, b"rendered", width=3)
     hashed: list[bytes] = []
     real = fsutil.hashlib.sha256
-    monkeypatch.setattr(fsutil.hashlib, "sha256", lambda data=b"": hashed.append(data) or real(data))
+    monkeypatch.setattr(
+        fsutil.hashlib, "sha256", lambda data=b"": hashed.append(data) or real(data)
+    )
     assert fsutil.read_checked(entry) == {
         "sha256": real(b"rendered").hexdigest(), "width": 3, "stat": fsutil.fingerprint(entry)
     }
