@@ -1,8 +1,8 @@
 """render.handout: the series handout put together from cached per-guide sections.
 
 Guides come from test_render_pdf's fixtures (real YAML through the loader, screenshots drawn
-with Pillow); the PDFs are read back with pypdf, and rasterised with pdftoppm where the
-test is about where ink lands.
+with Pillow); the PDFs are read back with pypdf (with pikepdf where the test is about the
+objects written), and rasterised with pdftoppm where the test is about where ink lands.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pikepdf
 import pytest
 import test_render_pdf as shared
 from PIL import Image, ImageChops
@@ -35,13 +36,15 @@ from generator.render.handout import (
 from generator.render.pdf import (
     _prepare,
     build_date,
+    guide_anchor,
     lay_out,
     paper_named,
     render_guide_pdf,
     render_handout_pdf,
+    render_numbers,
     render_section,
 )
-from generator.render.pdfpages import page_count
+from generator.render.pdfpages import number_pdf, page_count
 from generator.render.text import render_markdown
 
 # The fixtures of test_render_pdf, registered here too.
@@ -252,6 +255,43 @@ def test_page_numbers_print_where_weasyprint_prints_them(tmp_path: Path, guide: 
         assert ImageChops.difference(ours, theirs).getbbox() is None
 
 
+def test_the_handout_keeps_the_guides_anchors_and_leaves_the_blank_pages_behind(
+    series: list[GuideView],
+) -> None:
+    data, counts = handout_and_counts(series)
+    reader = PdfReader(io.BytesIO(data))
+    names = reader.named_destinations
+    for view, start in zip(series, plan_handout(counts, 2), strict=True):
+        anchor = guide_anchor(view)
+        assert reader.get_destination_page_number(names[anchor]) + 1 == start
+        assert reader.get_destination_page_number(names[f"{anchor}-step-1"]) + 1 == start
+    assert not any(name.startswith("guide-") and name[6:].isdigit() for name in names)
+    with pikepdf.Pdf.open(io.BytesIO(data)) as pdf:
+        pages = [obj for obj in pdf.objects
+                 if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Page"]
+        assert len(pages) == len(pdf.pages) == 2 + sum(counts)
+
+
+def test_a_number_is_drawn_after_the_page_restores_its_graphics_state(guide: GuideView) -> None:
+    section = render_section(guide, site_url=SITE)
+    numbered = number_pdf(section, render_numbers(page_count(section)))
+    with pikepdf.Pdf.open(io.BytesIO(numbered)) as pdf:
+        forms = set()
+        for page in pdf.pages:
+            operators = [str(op) for _, op in pikepdf.parse_content_stream(page)]
+            assert operators[0] == "q"
+            assert operators[-2:] == ["Q", "Do"]
+            form = page.obj.Resources.XObject.GuidesmithNumber
+            assert form.Subtype == "/Form" and list(form.BBox) == list(page.mediabox)
+            forms.add(form.objgen)
+        assert len(forms) == len(pdf.pages) > 1  # a page's own number, not one shared
+
+
+def test_numbering_a_pdf_needs_a_number_for_every_page() -> None:
+    with pytest.raises(ValueError, match="2 page numbers for a PDF of 3 pages"):
+        number_pdf(render_numbers(3), render_numbers(2))
+
+
 # -- reproducible, and incremental --------------------------------------------------------
 
 
@@ -265,7 +305,18 @@ def test_same_bytes_with_or_without_a_cache(series: list[GuideView]) -> None:
     reader = PdfReader(io.BytesIO(fresh))
     assert reader.metadata.title == "Lab handout"
     assert reader.metadata["/CreationDate"] == reader.metadata["/ModDate"] == "D:20250518000000Z"
-    assert "/ID" not in reader.trailer
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_the_document_id_is_made_from_the_content() -> None:
+    """qpdf always writes an /ID: a digest of the pages, never random, never the time."""
+    numbers = render_numbers(2)
+    first = number_pdf(numbers, numbers)
+    assert number_pdf(numbers, numbers) == first
+    letter = render_numbers(2, paper="letter")
+    ids = [PdfReader(io.BytesIO(data)).trailer["/ID"][0]
+           for data in (first, number_pdf(letter, letter))]
+    assert ids[0] != ids[1]
 
 
 def test_one_edited_step_lays_out_that_guide_s_section_only(series: list[GuideView]) -> None:

@@ -4,7 +4,7 @@ A guide's section is the guide laid out for print without page numbers (render_s
 its own PDF is that section numbered "N / P", so the two share one layout. The front is one
 WeasyPrint document laid out from the guides' titles and page counts only: the cover, the
 contents (target-counter gives each guide's first page) and then one blank page for every
-page of every section, carrying nothing but the handout's number "N / T". pypdf
+page of every section, carrying nothing but the handout's number "N / T". pikepdf (qpdf)
 merges them: each section page gets the number of the front page at its position, the
 contents' links go to each guide's first page, and the outline nests chapters > guides >
 steps, the steps taken from each section's own bookmarks.
@@ -22,14 +22,13 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.annotations import Link
-from pypdf.generic import Fit, RectangleObject
+from pikepdf import Array, Dictionary, Name, Pdf, String
 
 from generator import __version__
 from generator.fsutil import read_checked, write_checked
@@ -45,7 +44,16 @@ from generator.render.pdf import (
     paper_named,
     render_section,
 )
-from generator.render.pdfpages import copy_outline, finish, number_pages, read_pdf
+from generator.render.pdfpages import (
+    Bookmark,
+    copy_outline,
+    finish,
+    named_destinations,
+    number_pages,
+    page_indexes,
+    read_pdf,
+    write_outline,
+)
 
 # cache(key, make) -> the bytes kept under `key`, from make() when there are none yet.
 Cache = Callable[[str, Callable[[], bytes]], bytes]
@@ -210,88 +218,141 @@ def build_handout(
     `cache` keeps the sections and the front between builds; without it all is laid out.
     """
     keep = cache or _make_now
-    readers = [
-        read_pdf(cached_section(view, paper=paper, site_url=site_url, cache=keep))
-        for view in views
-    ]
-    counts = [len(reader.pages) for reader in readers]
-    labels = {"site_name": site_name, "paper": paper, "site_url": site_url, "title": title}
-    front = keep(
-        front_key(views, counts, **labels),
-        lambda: render_front(views, counts, **labels),
-    )
-    return _assemble(read_pdf(front), readers, views)
+    with ExitStack() as opened:
+        sections = [
+            opened.enter_context(
+                read_pdf(cached_section(view, paper=paper, site_url=site_url, cache=keep))
+            )
+            for view in views
+        ]
+        counts = [len(section.pages) for section in sections]
+        labels = {"site_name": site_name, "paper": paper, "site_url": site_url, "title": title}
+        front = keep(
+            front_key(views, counts, **labels),
+            lambda: render_front(views, counts, **labels),
+        )
+        return _assemble(opened.enter_context(read_pdf(front)), sections, views)
 
 
 def assemble(front: bytes, sections: Sequence[bytes], views: Sequence[GuideView]) -> bytes:
     """The handout: the front's own pages, then the sections numbered by the front's."""
-    return _assemble(read_pdf(front), [read_pdf(section) for section in sections], views)
+    with ExitStack() as opened:
+        return _assemble(
+            opened.enter_context(read_pdf(front)),
+            [opened.enter_context(read_pdf(section)) for section in sections],
+            views,
+        )
 
 
-def _assemble(
-    shape: PdfReader, readers: Sequence[PdfReader], views: Sequence[GuideView]
-) -> bytes:
-    counts = [len(reader.pages) for reader in readers]
+def _assemble(shape: Pdf, sections: Sequence[Pdf], views: Sequence[GuideView]) -> bytes:
+    counts = [len(section.pages) for section in sections]
     front_pages = len(shape.pages) - sum(counts)
     starts = plan_handout(counts, front_pages)
-    names = shape.named_destinations
+    where = page_indexes(shape)
+    names = dict(named_destinations(shape))
     anchors = [
-        shape.get_destination_page_number(names[key]) + 1 if key in names else None
-        for key in map(_front_anchor, range(len(views)))
+        _page_number(where, names.get(key)) for key in map(_front_anchor, range(len(views)))
     ]
-    if len(views) != len(readers) or front_pages < 1 or anchors != starts:
+    if len(views) != len(sections) or front_pages < 1 or anchors != starts:
         raise ValueError("the handout's front was laid out for other guides or page counts")
 
-    writer = PdfWriter()
-    # pypdf leaves out the contents' links here (their targets stay behind); made below.
-    writer.append(shape, pages=list(range(front_pages)), import_outline=False)
-    for reader in readers:
-        writer.append(reader, import_outline=False)
-    number_pages(writer, shape, front_pages)
-    _link_contents(writer, shape, front_pages)
-    _add_outline(writer, views, readers, starts)
-    return finish(writer, shape)
+    pdf = Pdf.new()
+    # The front's blank pages stay behind: nothing copied refers to them, as the contents
+    # link to them by name. Pages are appended one by one, since pages.extend warns that
+    # such names are not carried over: _link_contents and _add_names see to them.
+    for page in shape.pages[:front_pages]:
+        pdf.pages.append(page)
+    for section in sections:
+        for page in section.pages:
+            pdf.pages.append(page)
+    number_pages(pdf, shape, front_pages)
+    _link_contents(pdf, front_pages, names, where)
+    _add_names(pdf, [(shape, 0, front_pages)] + [
+        (section, start - 1, count)
+        for section, start, count in zip(sections, starts, counts, strict=True)
+    ])
+    _add_outline(pdf, views, sections, starts)
+    return finish(pdf, shape)
 
 
-def _link_contents(writer: PdfWriter, shape: PdfReader, front_pages: int) -> None:
-    """The contents' links again, to the pages now where the front's blank pages were.
+def _link_contents(
+    pdf: Pdf, front_pages: int, names: dict[str, Array], where: dict[tuple[int, int], int]
+) -> None:
+    """The contents' links made to go to the pages now where the front's blank pages were.
 
-    WeasyPrint links to an anchor through a named destination.
+    WeasyPrint links to an anchor through a named destination, which the front has and the
+    handout has not: each becomes an explicit one, to the page at the same position. A link
+    to a name the front does not have goes nowhere, and is left out.
     """
-    names = shape.named_destinations
-    for index in range(front_pages):
-        for annotation in shape.pages[index].get("/Annots") or []:
-            link = annotation.get_object()
-            name = link.get("/Dest")
-            if not isinstance(name, str) or name not in names:
-                continue  # a web link, which pypdf kept
-            target = names[name]
-            writer.add_annotation(index, Link(
-                rect=RectangleObject(link["/Rect"]),
-                target_page_index=shape.get_destination_page_number(target),
-                fit=Fit.xyz(target.left, target.top),
-            ))
+    for page in pdf.pages[:front_pages]:
+        annotations = page.obj.get(Name.Annots)
+        if annotations is None:
+            continue
+        kept = []
+        for link in annotations:
+            name = link.get(Name.Dest)
+            if isinstance(name, String):
+                index = _page_number(where, names.get(str(name)))
+                if index is None:
+                    continue
+                link.Dest = Array([pdf.pages[index - 1].obj, *list(names[str(name)])[1:]])
+            kept.append(link)  # a web link stays as it was
+        page.obj.Annots = Array(kept)
+
+
+def _add_names(pdf: Pdf, parts: Sequence[tuple[Pdf, int, int]]) -> None:
+    """The named destinations of each (document, first page, pages) to the pages it put in.
+
+    A guide's anchors (guide-<slug>, its steps) so still open the handout at a guide; when
+    two guides have one name, the first keeps it.
+    """
+    found: dict[str, Array] = {}
+    for document, first, count in parts:
+        where = page_indexes(document)
+        for name, destination in named_destinations(document):
+            index = where.get(destination[0].objgen)
+            if index is not None and index < count and name not in found:
+                found[name] = Array([pdf.pages[first + index].obj, *list(destination)[1:]])
+    if found:
+        # One leaf, its keys in the byte order a name tree needs (qpdf's NameTree would
+        # insert them one at a time, at ten times the cost).
+        keys = sorted((String(name) for name in found), key=bytes)
+        leaf = Array([value for key in keys for value in (key, found[str(key)])])
+        pdf.Root.Names = Dictionary(Dests=pdf.make_indirect(Dictionary(Names=leaf)))
 
 
 def _add_outline(
-    writer: PdfWriter,
+    pdf: Pdf,
     views: Sequence[GuideView],
-    readers: Sequence[PdfReader],
+    sections: Sequence[Pdf],
     starts: Sequence[int],
 ) -> None:
     """Chapters (open) > guides (closed) > steps; a guide outside any chapter at the top."""
-    sections = list(zip(views, readers, starts, strict=True))
-    for chapter, members in groupby(sections, key=lambda section: section[0].chapter):
+    top: list[Bookmark] = []
+    parts = list(zip(views, sections, starts, strict=True))
+    for chapter, members in groupby(parts, key=lambda part: part[0].chapter):
         members = list(members)
-        parent = None
-        if chapter is not None:
-            first = members[0][2] - 1
-            top = float(writer.pages[first].mediabox.top)
-            parent = writer.add_outline_item(
-                title=chapter, page_number=first, fit=Fit.xyz(0, top)
-            )
-        for _, reader, start in members:
-            copy_outline(writer, reader, start - 1, parent, is_open=False)
+        guides = [
+            bookmark
+            for _, section, start in members
+            for bookmark in copy_outline(section, pdf, start - 1, is_open=False)
+        ]
+        if chapter is None:
+            top.extend(guides)
+            continue
+        # The top of the chapter's first page, at the zoom the reader has (null).
+        first = pdf.pages[members[0][2] - 1]
+        top.append(Bookmark(
+            chapter, Array([first.obj, Name.XYZ, 0, first.mediabox[3], None]), guides
+        ))
+    write_outline(pdf, top)
+
+
+def _page_number(where: dict[tuple[int, int], int], destination: Array | None) -> int | None:
+    """The page (from 1) `destination` goes to, by `where` (page_indexes); None if none."""
+    if destination is None or destination[0].objgen not in where:
+        return None
+    return where[destination[0].objgen] + 1
 
 
 def _front_anchor(index: int) -> str:
