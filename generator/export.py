@@ -20,8 +20,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import get_files
 
 from generator.errors import GuideError
-from generator.fsutil import atomic_write, inside, swap_in
-from generator.outputs import make_missing, plan_companions
+from generator.fsutil import atomic_write, inside, publish, swap_in
+from generator.outputs import plan_companions, schedule
 from generator.pipeline import GUIDE_SUFFIXES, Build, BuildOptions
 
 # The same rule as the plugin's: guide files and source screenshots are not published.
@@ -65,9 +65,9 @@ def _check_out_dir(out_dir: Path, docs_dir: Path) -> None:
         )
 
 
-def _copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
+def _parent_made(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def export_markdown(
@@ -91,9 +91,10 @@ def export_markdown(
     try:
         build.load()
         planned = build.plan_images()
-        build.wait_images()
         companions = plan_companions(build, config.site_name, config.site_url, handout=handout)
-        make_missing(companions, build.images.submit_for)
+        scheduled = schedule(companions, planned, build.workers)
+        build.wait_images()
+        scheduled.wait()
         staging.mkdir(parents=True)
         images = 0
         for guide_images in planned:
@@ -102,17 +103,17 @@ def export_markdown(
             markdown = build.page_markdown(guide_images, directory_urls)
             atomic_write(staging / f"{slug}.md", markdown)
             for step_image in guide_images.images.values():
-                _copy(step_image.path, staging / slug / step_image.filename)
+                publish(step_image.path, staging / slug / step_image.filename)
                 images += 1
         for companion in companions:
-            _copy(companion.path, staging / companion.uri)
+            publish(companion.path, staging / companion.uri)
         others = 0
         for file in get_files(config):
             if file.inclusion.is_excluded() or not is_published(file.src_uri):
                 continue
             if file.abs_src_path is None or (staging / file.src_uri).exists():
                 continue  # a generated page wins over a docs file of the same name
-            _copy(Path(file.abs_src_path), staging / file.src_uri)
+            shutil.copyfile(file.abs_src_path, _parent_made(staging / file.src_uri))
             others += 1
         atomic_write(staging / MARKER_FILE, "Written by `guidesmith markdown`; replaced whole "
                      "by the next run.\n")

@@ -146,8 +146,8 @@ class Fetcher:
 
     # -- local files -------------------------------------------------------------------
 
-    def _read_local(self, src: str, base_dir: Path) -> bytes:
-        """Read a project file in place; never follow a path or symlink out of the project."""
+    def local_file(self, src: str, base_dir: Path) -> Path:
+        """The project file `src` names, checked as _read_local checks it; not read."""
         if Path(src).is_absolute() or Path(src).drive:
             raise FetchError(f"refused: absolute path {src} (write it relative to the guide)")
         path = base_dir / src
@@ -158,12 +158,11 @@ class Fetcher:
             raise FetchError(f"local file not found: {src}")
         if not resolved.is_file():
             raise FetchError(f"not a file: {src}")
-        limit = self.settings.max_bytes
-        with resolved.open("rb") as f:
-            data = f.read(limit + 1)  # one byte more tells "at the limit" from "over it"
-        if len(data) > limit:
-            raise FetchError(f"local file larger than the {_size(limit)} limit: {src}")
-        return data
+        return resolved
+
+    def _read_local(self, src: str, base_dir: Path) -> bytes:
+        """Read a project file in place; never follow a path or symlink out of the project."""
+        return read_limited(self.local_file(src, base_dir), self.settings.max_bytes, src)
 
     # -- URLs --------------------------------------------------------------------------
 
@@ -348,6 +347,15 @@ def _read_body(response: httpx.Response, url: str, limit: int) -> bytes:
 def _reason(exc: httpx.HTTPError) -> str:
     """httpx messages are sometimes empty; fall back on the exception's name."""
     return str(exc).strip() or type(exc).__name__
+
+
+def read_limited(path: Path, limit: int, src: str) -> bytes:
+    """A local file's bytes, refused past `limit` (a screenshot is not gigabytes)."""
+    with path.open("rb") as f:
+        data = f.read(limit + 1)  # one byte more tells "at the limit" from "over it"
+    if len(data) > limit:
+        raise FetchError(f"local file larger than the {_size(limit)} limit: {src}")
+    return data
 
 
 def _size(n: int) -> str:

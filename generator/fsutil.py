@@ -132,6 +132,22 @@ def inside(path: Path, root: Path) -> bool:
     return path.resolve(strict=False).is_relative_to(root.resolve(strict=False))
 
 
+def publish(source: Path, target: Path) -> None:
+    """Put a cache entry at `target` in an output folder: a hard link, else a copy.
+
+    A link costs no copying, and is safe: the cache replaces an entry with a new file
+    (atomic_write) and never writes one in place, so a published file never changes under
+    a reader. Linking fails across filesystems (a cache elsewhere); then it is copied.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
 def swap_in(new: Path, target: Path) -> None:
     """Replace the folder `target` by `new` with renames, so readers see a whole old or a
     whole new folder, never a mix."""

@@ -8,21 +8,16 @@ does it, so MkDocs builds pages while Pillow works. Rendered files are cached un
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
-import os
 import struct
-import threading
 import warnings
 import zlib
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing import get_context
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -32,20 +27,17 @@ from PIL import ImageDraw, ImageFile, ImageFont
 from generator import __version__, transform
 from generator.cloudimg import scribe_marker_colour
 from generator.errors import GuideError, GuideErrors
-from generator.fetch import Fetcher, FetchError
-from generator.fsutil import read_checked, write_checked
+from generator.fetch import Fetcher, FetchError, read_limited
+from generator.fsutil import fingerprint, read_checked, write_checked
 from generator.loader import LoadedGuide, format_loc
 from generator.markers import builtin_marker, ensure_rgba, parse_builtin
 from generator.model import Image, Step
+from generator.render.printimages import keep_print_version
+from generator.sources import SourceFacts, SourceIndex
+from generator.workers import POOL_BROKEN, Workers, forward
 from generator.yamlsource import locate
 
 CACHE_VERSION = "1"
-# Up to this many jobs run in a thread of the build process instead of worker processes.
-IN_PROCESS_JOBS = 2
-POOL_BROKEN = (
-    "a worker process stopped abruptly (killed, or out of memory?); nothing was published, "
-    "run the build again"
-)
 # The largest side each encoder writes (libjpeg: 65500, libwebp: 16383); PNG has no such
 # limit, so JPEG's stands for it: nothing taller is a sensible step image.
 MAX_SIDE = {"jpeg": 65500, "webp": 16383, "png": 65500}
@@ -76,6 +68,36 @@ class RenderJob:
     spec: dict[str, Any]
     out_path: Path
     placeholder_size: tuple[int, int] | None = None
+    # The print box (pixels) when the build makes PDFs: the print version is kept too.
+    print_box: tuple[int, int] | None = None
+    # A local source the worker reads itself (`source` is None then), and its hash.
+    source_path: Path | None = None
+    source_digest: str | None = None
+    max_bytes: int = 0
+
+
+@dataclass
+class Fetched:
+    """What planning has of every screenshot and marker, by src; failures in place."""
+
+    sources: dict[str, Source | FetchError]
+    markers: dict[str, bytes | FetchError]
+
+
+def _as_source(got: bytes | FetchError, path: Path | None, seen: list[int] | None
+               ) -> Source | FetchError:
+    return Source(got, path, seen) if isinstance(got, bytes) else got
+
+
+@dataclass
+class Source:
+    """A step's screenshot as planning has it: its bytes, or the local file a worker reads
+    (its facts known from the index, so this build did not read it)."""
+
+    data: bytes | None
+    path: Path | None = None
+    seen: list[int] | None = None  # the file's fingerprint, taken before it was read
+    facts: SourceFacts | None = None
 
 
 @dataclass
@@ -86,6 +108,10 @@ class GuideImages:
     images: dict[int, StepImage] = field(default_factory=dict)
     # (image, its render job or None when cached, index of the step in guide.steps)
     pending: list[tuple[StepImage, Future[list[str]] | None, int]] = field(default_factory=list)
+
+    def jobs(self) -> list[Future[list[str]]]:
+        """The render jobs not yet collected: what this guide's pages and PDF wait for."""
+        return [future for _, future, _ in self.pending if future is not None]
 
 
 class ImageProblem(Exception):
@@ -179,13 +205,14 @@ def _inputs(
     job: RenderJob, spec: Image
 ) -> tuple[PIL.Image.Image, tuple[int, int] | None, PIL.Image.Image | None]:
     """The job's source (decoded, at draft size for a large JPEG), full size and marker."""
-    if job.source is None:
+    data = job.source if job.source is not None else _read_source(job)
+    if data is None:
         assert job.placeholder_size is not None
         box, _ = transform.crop_box(job.placeholder_size, spec.crop)
         source = _placeholder(job.placeholder_size, box)
         full_size = None
     else:
-        source = _decode(job.source)
+        source = _decode(data)
         full_size = source.size
         if source.format == "JPEG" and (wanted := transform.draft_size(full_size, spec)):
             source.draft(None, wanted)
@@ -200,6 +227,19 @@ def _inputs(
     return source, full_size, marker
 
 
+def _read_source(job: RenderJob) -> bytes | None:
+    """A local source, read by the worker: it must still be the file planning keyed."""
+    if job.source_path is None:
+        return None
+    try:
+        data = read_limited(job.source_path, job.max_bytes, job.source_path.name)
+    except (OSError, FetchError) as exc:
+        raise ImageProblem("src", f"cannot read the file: {exc}") from None
+    if hashlib.sha256(data).hexdigest() != job.source_digest:
+        raise ImageProblem("src", "the file changed while the build was running: build again")
+    return data
+
+
 def render_job(job: RenderJob) -> list[str]:
     """Render one step image into the cache (runs in a worker process); return warnings."""
     spec = Image.model_validate(job.spec)
@@ -208,6 +248,8 @@ def render_job(job: RenderJob) -> list[str]:
     data = transform.encode(rendered, spec.format, spec.quality)
     write_checked(job.out_path, data, width=rendered.width, height=rendered.height,
                   warnings=notes)
+    if job.print_box is not None:  # while the pixels are in memory: no decoding it again
+        keep_print_version(rendered, job.out_path, job.print_box)
     return notes
 
 
@@ -228,14 +270,15 @@ def _spec_for_key(image: Image) -> dict[str, Any]:
 
 
 def cache_key(
-    source: bytes | None, marker: bytes | str | None, image: Image, extra: str = ""
+    source: str | None, marker: bytes | str | None, image: Image, extra: str = ""
 ) -> str:
-    """Content, parameters and generator version; never time."""
+    """Content (`source` is the screenshot's sha256), parameters and generator version;
+    never time."""
     digest = hashlib.sha256
     parts = {
         "v": CACHE_VERSION,
         "generator": __version__,
-        "source": digest(source).hexdigest() if source is not None else f"placeholder:{extra}",
+        "source": source if source is not None else f"placeholder:{extra}",
         "marker": digest(marker).hexdigest() if isinstance(marker, bytes) else marker,
         "spec": _spec_for_key(image),
     }
@@ -251,52 +294,19 @@ class ImageBuilder:
         cache_root: Path,
         *,
         placeholders: bool = False,
-        workers: int | None = None,
+        workers: Workers | None = None,
+        print_box: tuple[int, int] | None = None,
     ) -> None:
         self.fetcher = fetcher
+        self.print_box = print_box
         self.cache_root = cache_root / "images"
         self.placeholders = placeholders
-        self.workers = workers or os.cpu_count() or 1
-        self._pool: Executor | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        self.workers = workers if workers is not None else Workers()
+        self.index = SourceIndex(cache_root / "sources.json")
         self._queued: list[tuple[Callable[..., Any], RenderJob, Future[Any]]] = []
-        self._lifeline: Connection | None = None
         self.rendered = 0
         self.render = True
         self.notes: list[GuideError] = []
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._thread.shutdown(wait=True, cancel_futures=True)
-            self._thread = None
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-        if self._lifeline is not None:
-            self._lifeline.close()
-            self._lifeline = None
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Run `fn(*args)` in the build's worker processes (started on first use)."""
-        if self._pool is None:
-            context = get_context("forkserver")
-            # Workers hold the read end; this process, the only writer, never writes: when
-            # it dies (even by SIGKILL) they read EOF and exit rather than idle forever.
-            their_end, self._lifeline = context.Pipe(duplex=False)
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_exit_with_the_build,
-                initargs=(their_end,),
-            )
-        return self._pool.submit(fn, *args)
-
-    def submit_for(self, count: int) -> Callable[..., Future[Any]]:
-        """Where `count` jobs should run: worker processes, or for a handful, a thread of
-        this process (starting processes costs more than one or two images or PDFs)."""
-        if count > IN_PROCESS_JOBS or self._pool is not None:
-            return self.submit
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="guidesmith")
-        return self._thread.submit
 
     def _submit(self, job: RenderJob) -> Future[list[str]]:
         """Queue a job; `_dispatch` starts the queue once planning knows its length."""
@@ -308,9 +318,9 @@ class ImageBuilder:
 
     def _dispatch(self) -> None:
         queued, self._queued = self._queued, []
-        run = self.submit_for(len(queued))
+        run = self.workers.submit_for(len(queued))
         for fn, job, placeholder in queued:
-            _forward(run(fn, job), placeholder)
+            forward(run(fn, job), placeholder)
 
     def plan(self, guides: list[LoadedGuide], *, render: bool = True) -> list[GuideImages]:
         """Fetch every source, size every image, submit what the cache lacks.
@@ -322,23 +332,32 @@ class ImageBuilder:
         one run reports them all (their work is cached for the next build).
         """
         self.render = render
-        requests = {
-            (image.src, loaded.base_dir)
+        images = [
+            (loaded, image)
             for loaded in guides
             for _, step in loaded.guide.numbered_steps()
             if (image := step.image) is not None
-        } | {
+        ]
+        sources = {(image.src, loaded.base_dir) for loaded, image in images}
+        markers = {
             (image.marker.src, loaded.base_dir)
-            for loaded in guides
-            for _, step in loaded.guide.numbered_steps()
-            if (image := step.image) is not None
-            and image.marker is not None
-            and parse_builtin(image.marker.src) is None
+            for loaded, image in images
+            if image.marker is not None and parse_builtin(image.marker.src) is None
         }
-        fetched = self.fetcher.read_many(sorted(requests, key=lambda r: (r[0], str(r[1]))))
+        known, local = self._local_sources(sources)
+        requests = {r for r in sources if r[0] not in known} | markers
+        raw = self.fetcher.read_many(sorted(requests, key=lambda r: (r[0], str(r[1]))))
+        fetched = Fetched(
+            sources={
+                src: known.get(src) or _as_source(raw[src], *local.get(src, (None, None)))
+                for src, _ in sources
+            },
+            markers={src: raw[src] for src, _ in markers},
+        )
         problems: list[GuideError] = []
         self.notes = problems  # warnings of planning, then of rendering (see _collect)
         planned = [self._plan_guide(loaded, fetched, problems) for loaded in guides]
+        self.index.save()
         self._dispatch()
         if not render or _has_errors(problems):
             problems += self._collect(planned)
@@ -347,10 +366,45 @@ class ImageBuilder:
             raise GuideErrors(sorted(problems, key=lambda p: (order.get(p.path, 0), p.line or 0)))
         return planned
 
+    def _local_sources(
+        self, sources: set[tuple[str, Path]]
+    ) -> tuple[dict[str, Source], dict[str, tuple[Path, list[int]]]]:
+        """The local sources the index knows unchanged (not read), and the other local
+        files with their fingerprints, taken before read_many reads them."""
+        known: dict[str, Source] = {}
+        local: dict[str, tuple[Path, list[int]]] = {}
+        for src, base_dir in sources:
+            if "://" in src:
+                continue
+            try:
+                path = self.fetcher.local_file(src, base_dir)
+                seen = fingerprint(path)
+            except (FetchError, OSError):
+                continue  # read_many says what is wrong with it
+            facts = self.index.get(path)
+            if facts is not None:
+                known[src] = Source(None, path, seen, facts)
+            else:
+                local[src] = (path, seen)
+        return known, local
+
+    def _facts(self, source: Source) -> SourceFacts:
+        """What planning needs of a source: from the index, or from its header (then kept).
+        A source several steps use is decoded once."""
+        if source.facts is None:
+            assert source.data is not None
+            opened = _decode(source.data)
+            source.facts = SourceFacts(
+                hashlib.sha256(source.data).hexdigest(), opened.size, _is_animated(opened)
+            )
+            if source.path is not None and source.seen is not None:
+                self.index.put(source.path, source.facts, source.seen)
+        return source.facts
+
     def _plan_guide(
         self,
         loaded: LoadedGuide,
-        fetched: dict[str, bytes | FetchError],
+        fetched: Fetched,
         problems: list[GuideError],
     ) -> GuideImages:
         result = GuideImages(loaded)
@@ -369,7 +423,7 @@ class ImageBuilder:
         return result
 
     def _marker(
-        self, loaded: LoadedGuide, image: Image, fetched: dict[str, bytes | FetchError],
+        self, loaded: LoadedGuide, image: Image, fetched: Fetched,
         problems: list[GuideError], index: int, number: int,
     ) -> tuple[bytes | None, str | None]:
         if image.marker is None:
@@ -377,7 +431,7 @@ class ImageBuilder:
         colour = parse_builtin(image.marker.src)
         if colour is not None:
             return None, colour
-        got = fetched[image.marker.src]
+        got = fetched.markers[image.marker.src]
         if isinstance(got, bytes):
             try:
                 _decode(got, "marker.src")
@@ -394,9 +448,9 @@ class ImageBuilder:
 
     def _plan_step(
         self, loaded: LoadedGuide, number: int, image: Image,
-        fetched: dict[str, bytes | FetchError], problems: list[GuideError], index: int,
+        fetched: Fetched, problems: list[GuideError], index: int,
     ) -> tuple[StepImage, Future[list[str]] | None, int]:
-        got = fetched[image.src]
+        got = fetched.sources[image.src]
         placeholder_size = None
         if isinstance(got, FetchError):
             if not self.placeholders:
@@ -404,12 +458,12 @@ class ImageBuilder:
             placeholder_size = _placeholder_source_size(image)
             problems.append(_step_problem(
                 loaded, index, number, "src", f"{got}; rendered a placeholder", "warning"))
-            source_size, source = placeholder_size, None
+            source_size, source, digest = placeholder_size, None, None
         else:
             source = got
-            opened = _decode(got)
-            source_size = opened.size
-            if _is_animated(opened):
+            facts = self._facts(got)
+            source_size, digest = facts.size, facts.digest
+            if facts.animated:
                 problems.append(_step_problem(
                     loaded, index, number, "src", "animated image: using its first frame",
                     "warning"))
@@ -423,7 +477,7 @@ class ImageBuilder:
             raise ImageProblem("width" if image.width is not None else "crop", too_large)
         for note in clamp_notes:
             problems.append(_step_problem(loaded, index, number, "crop", note, "warning"))
-        key = cache_key(source, marker_bytes if marker_bytes is not None else colour, image,
+        key = cache_key(digest, marker_bytes if marker_bytes is not None else colour, image,
                         extra=f"{placeholder_size}")
         out_path = self.cache_root / key[:2] / f"{key}.{image.extension}"
         filename = f"step-{number:02d}.{image.extension}"
@@ -433,8 +487,12 @@ class ImageBuilder:
         # need not decode them again.
         meta = _cached(out_path)
         if meta is None:
-            job = RenderJob(source, marker_bytes, colour, image.model_dump(mode="json"), out_path,
-                            placeholder_size)
+            job = RenderJob(
+                source.data if source else None, marker_bytes, colour,
+                image.model_dump(mode="json"), out_path, placeholder_size, self.print_box,
+                source_path=source.path if source and source.data is None else None,
+                source_digest=digest, max_bytes=self.fetcher.settings.max_bytes,
+            )
             future = self._submit(job)
         else:
             _render_notes(loaded, index, number, meta.get("warnings", []), problems)
@@ -458,7 +516,7 @@ class ImageBuilder:
                     _render_notes(guide_images.loaded, index, step_image.number, notes,
                                   self.notes)
                 except BrokenProcessPool:
-                    self.close()  # a later build (under `serve`) starts a fresh pool
+                    self.workers.close()  # a later build (under `serve`) starts a fresh pool
                     raise GuideErrors([GuideError(
                         guide_images.loaded.display, POOL_BROKEN)]) from None
                 except ImageProblem as exc:
@@ -477,30 +535,6 @@ class ImageBuilder:
                         f"cannot render the image: {str(exc) or type(exc).__name__}"))
             guide_images.pending = [(s, None, i) for s, _, i in guide_images.pending]
         return problems
-
-
-def _exit_with_the_build(lifeline: Connection) -> None:
-    """In each worker process: exit as soon as the build that started it is gone."""
-
-    def watch() -> None:
-        with contextlib.suppress(EOFError, OSError):
-            lifeline.recv_bytes()
-        os._exit(1)
-
-    threading.Thread(target=watch, name="guidesmith-lifeline", daemon=True).start()
-
-
-def _forward(source: Future[Any], target: Future[Any]) -> None:
-    """Complete `target` as `source` completes."""
-
-    def done(finished: Future[Any]) -> None:
-        error = finished.exception()
-        if error is not None:
-            target.set_exception(error)
-        else:
-            target.set_result(finished.result())
-
-    source.add_done_callback(done)
 
 
 def _render_notes(

@@ -3,11 +3,11 @@
 Each is keyed by everything it shows (the guide, its images' cache keys, the options and
 the generator's version) and kept in `.cache/guidesmith/outputs/` with its sha256 beside
 it (as the step images are), so a rebuild redoes only the guides that changed, and a
-damaged file is made again rather than published. They are planned when MkDocs gathers
-files (so pages may link to them) and made in the worker processes once the images are
-ready, before MkDocs copies files: the print images first, then the standalone pages
-and guide PDFs, then the handout, which is assembled from the guide PDFs' cached sections
-(see render/handout.py), so an edited guide is laid out once, not twice.
+damaged file is made again rather than published. They are planned with the images, when
+the build starts, and each is made in the worker processes as soon as the images it shows
+are (schedule): a guide's standalone page and PDF after its images, the handout after
+every guide PDF, assembled from their cached sections (see render/handout.py), so an edited
+guide is laid out once, not twice. MkDocs renders the site's pages meanwhile.
 """
 
 from __future__ import annotations
@@ -15,23 +15,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from generator import __version__
 from generator.errors import GuideError, GuideErrors
 from generator.fsutil import read_checked, write_checked
-from generator.images import CACHE_VERSION, POOL_BROKEN
+from generator.images import CACHE_VERSION, GuideImages
 from generator.pipeline import Build
 from generator.render.context import GuideView
+from generator.workers import POOL_BROKEN, DependencyFailed, Workers
 
 HANDOUT_NAME = "handout.pdf"
-Submit = Callable[..., Future[Any]]
-SubmitFor = Callable[[int], Submit]
 
 
 @dataclass(frozen=True)
@@ -124,46 +122,51 @@ def plan_companions(
     return planned
 
 
-def make_missing(companions: list[Companion], submit_for: SubmitFor) -> int:
-    """Make every companion the cache lacks, in parallel; return how many were made.
+@dataclass
+class Scheduled:
+    """The companions a build makes, each with the future of its job."""
 
-    `submit_for(n)` says where n jobs run (ImageBuilder.submit_for).
+    jobs: list[tuple[Companion, Future[None]]]
+
+    def wait(self) -> int:
+        """Block until all are in the cache; how many were made. Raises GuideErrors.
+
+        A job skipped because an image it needed failed says nothing: that image's
+        problem is what the build reports (Build.wait_images, called first).
+        """
+        problems: list[GuideError] = []
+        for companion, future in self.jobs:
+            try:
+                future.result()
+            except DependencyFailed:
+                continue
+            except BrokenProcessPool:
+                raise GuideErrors([GuideError(companion.uri, POOL_BROKEN)]) from None
+            except Exception as exc:  # reported per file, never as a traceback
+                guides = ", ".join(v.slug for v in companion.views[:3])
+                problems.append(GuideError(companion.uri, f"cannot make it from {guides}: {exc}"))
+        if problems:
+            raise GuideErrors(problems)
+        return len(self.jobs)
+
+
+def schedule(
+    companions: list[Companion], planned: list[GuideImages], workers: Workers
+) -> Scheduled:
+    """Start making every companion the cache lacks, each as soon as what it shows is ready.
+
+    A guide's page and PDF wait for that guide's images only; the handout waits for every
+    image and for the guide PDFs being made, whose laid-out sections it reuses.
     """
     missing = [c for c in companions if c.missing]
-    # The print images of the guide PDFs to lay out, made ahead in parallel (the handout
-    # reuses those guides' laid-out sections, so it needs none of its own).
-    printed = sorted({
-        step.image.path
-        for c in missing if c.kind == "pdf"
-        for step in c.views[0].steps if step.image is not None
-    })
-    if printed:
-        from generator.render.pdf import prepare_print_images  # see make_companion
-
-        paper = next(c.paper for c in missing if c.kind == "pdf")
-        workers = max(1, os.cpu_count() or 1)
-        chunks = [chunk for i in range(workers) if (chunk := printed[i::workers])]
-        submit = submit_for(len(chunks))
-        for future in [submit(prepare_print_images, chunk, paper) for chunk in chunks]:
-            future.result()
-    problems: list[GuideError] = []
-    for wave in (
-        [c for c in missing if c.kind != "handout"],
-        [c for c in missing if c.kind == "handout"],
-    ):
-        _run_wave(wave, submit_for(len(wave)), problems)
-    if problems:
-        raise GuideErrors(problems)
-    return len(missing)
-
-
-def _run_wave(wave: list[Companion], submit: Submit, problems: list[GuideError]) -> None:
-    futures = [(c, submit(make_companion, c)) for c in wave]
-    for companion, future in futures:
-        try:
-            future.result()
-        except BrokenProcessPool:
-            raise GuideErrors([GuideError(companion.uri, POOL_BROKEN)]) from None
-        except Exception as exc:  # reported per file, never as a traceback
-            guides = ", ".join(v.slug for v in companion.views[:3])
-            problems.append(GuideError(companion.uri, f"cannot make it from {guides}: {exc}"))
+    images = {g.loaded.slug: g.jobs() for g in planned}
+    submit = workers.submit_for(len(missing) + sum(map(len, images.values())))
+    jobs: list[tuple[Companion, Future[None]]] = []
+    for companion in (c for c in missing if c.kind != "handout"):
+        needs = images.get(companion.views[0].slug, [])
+        jobs.append((companion, workers.after(needs, submit, make_companion, companion)))
+    for companion in (c for c in missing if c.kind == "handout"):
+        needs = [f for slug_jobs in images.values() for f in slug_jobs]
+        needs += [future for c, future in jobs if c.kind == "pdf"]
+        jobs.append((companion, workers.after(needs, submit, make_companion, companion)))
+    return Scheduled(jobs)

@@ -18,6 +18,8 @@ from generator.images import GuideImages, ImageBuilder, StepImage
 from generator.loader import LoadedGuide, load_guide
 from generator.render.context import GuideView, guide_view
 from generator.render.markdown import page_links, render_page
+from generator.render.printimages import paper_named
+from generator.workers import Workers
 
 GUIDE_SUFFIXES = (".yml", ".yaml")
 # `guidesmith serve --offline` and CI runs of plain `mkdocs build` switch these on.
@@ -112,8 +114,10 @@ class Build:
         self.fetcher = Fetcher(
             cache_root, root, FetchSettings(offline=options.offline)
         )
+        self.workers = Workers(options.workers)
         self.images = ImageBuilder(
-            self.fetcher, cache_root, placeholders=options.placeholders, workers=options.workers
+            self.fetcher, cache_root, placeholders=options.placeholders, workers=self.workers,
+            print_box=paper_named(options.paper).image_box_px() if options.pdf else None,
         )
         self.guides: list[LoadedGuide] = []
         self.planned: list[GuideImages] = []
@@ -177,5 +181,5 @@ class Build:
         return render_page(guide_view(planned.loaded, planned.images), links)
 
     def close(self) -> None:
-        self.images.close()
+        self.workers.close()
         self.fetcher.close()

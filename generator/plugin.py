@@ -1,8 +1,10 @@
 """The MkDocs plugin `guidesmith`: config and event handlers over the pipeline, no logic.
 
-Build order leaned on: on_config (load guides, derive the nav) -> on_files (fetch, submit
-image jobs, add the generated pages and images) -> pages -> on_env (collect the images,
-before MkDocs copies them) -> on_post_build (standalone pages and PDFs).
+Build order leaned on: on_config (load guides, derive the nav, fetch sources, start the
+image jobs and the standalone pages and PDFs that wait for them) -> on_files (add the
+generated pages, and the images and companions as files MkDocs leaves to us) -> MkDocs
+renders the pages while the workers render -> on_post_build (wait for the workers, link
+their files into the site). A failure there fails the build before the site is swapped in.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+from jinja2 import FileSystemBytecodeCache
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
@@ -18,8 +21,9 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from generator.errors import GuideError, GuideErrors, display_path
+from generator.fsutil import publish
 from generator.loader import LoadedGuide, load_guide, slug_of
-from generator.outputs import Companion, make_missing, plan_companions
+from generator.outputs import Companion, Scheduled, plan_companions, schedule
 from generator.pipeline import (
     GUIDE_SUFFIXES,
     OFFLINE_ENV,
@@ -32,6 +36,7 @@ from generator.pipeline import (
     series_nav,
 )
 from generator.render.markdown import problems_page, with_problems
+from generator.workers import cores, warm_up
 
 log = get_plugin_logger("guidesmith")
 SOURCE_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
@@ -56,6 +61,8 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
     def __init__(self) -> None:
         self.build: Build | None = None
         self.companions: list[Companion] = []
+        self.scheduled = Scheduled([])
+        self.made: list[MadeFile] = []  # what on_post_build links into the site
         self.is_serve = False
         # Under `serve` only: each guide's last version that loaded, kept across rebuilds,
         # and this rebuild's errors by slug, shown on the guides' pages.
@@ -78,7 +85,15 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         if self.build is None or self.build.options != options:
             self.close()
             self.build = Build(root, Path(config.docs_dir), root / self.config.cache_dir, options)
-        guides = self._load_for_serve() if self.is_serve else _report(self.build.load)
+        if cores() > 1:  # with one core, importing ahead would only compete
+            warm_up(pdf=options.pdf)
+        build = self.build
+        guides = self._load_for_serve() if self.is_serve else _report(build.load)
+        planned = _report(build.plan_images)
+        self.companions = plan_companions(
+            build, config.site_name, config.site_url, handout=self.config.handout
+        )
+        self.scheduled = schedule(self.companions, planned, build.workers)
         if config.nav is None:
             pages = sorted(
                 p.name for p in Path(config.docs_dir).iterdir() if p.suffix == ".md" and p.is_file()
@@ -130,13 +145,12 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         for file in files:
             if _unpublished(file, used):
                 file.inclusion = InclusionLevel.EXCLUDED
-        planned = _report(self.build.plan_images)
         log_warnings(self.build.warnings)
-        self.companions = plan_companions(
-            self.build, config.site_name, config.site_url, handout=self.config.handout
-        )
-        for companion in self.companions:
-            files.append(File.generated(config, companion.uri, abs_src_path=str(companion.path)))
+        self.made = [
+            MadeFile.generated(config, companion.uri, abs_src_path=str(companion.path))
+            for companion in self.companions
+        ]
+        planned = self.build.planned
         for guide_images in planned:
             slug = guide_images.loaded.slug
             markdown = self.build.page_markdown(guide_images, config.use_directory_urls)
@@ -144,27 +158,36 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
                 path, errors = self.broken[slug]
                 markdown = with_problems(markdown, path, [e.text() for e in errors])
             files.append(File.generated(config, f"{slug}.md", content=markdown))
-            for step_image in guide_images.images.values():
-                files.append(
-                    File.generated(
-                        config, f"{slug}/{step_image.filename}", abs_src_path=str(step_image.path)
-                    )
-                )
+            self.made += [
+                MadeFile.generated(config, f"{slug}/{image.filename}", abs_src_path=str(image.path))
+                for image in guide_images.images.values()
+            ]
         shown = {guide_images.loaded.slug for guide_images in planned}
         for slug, (path, errors) in self.broken.items():
             if slug not in shown:  # broken since `serve` started: its errors alone
                 markdown = problems_page(slug, path, [e.text() for e in errors])
                 files.append(File.generated(config, f"{slug}.md", content=markdown))
+        for file in self.made:
+            files.append(file)
         return files
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         assert self.build is not None
-        log_warnings(_report(self.build.wait_images))
-        rendered = self.build.images.rendered
-        made = _report(lambda: make_missing(self.companions, self.build.images.submit_for))
-        log.info(f"{rendered} step image(s) and {made} page(s)/PDF(s) made, the rest cached")
+        # Material's templates compiled once, not on every build (Jinja checks their source).
+        env.bytecode_cache = FileSystemBytecodeCache(
+            str(_made_dir(self.build.cache_root / "templates"))
+        )
         return env
 
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        assert self.build is not None
+        log_warnings(_report(self.build.wait_images))
+        rendered = self.build.images.rendered
+        made = _report(self.scheduled.wait)
+        for file in self.made:
+            if file.inclusion.is_included():
+                publish(Path(file.abs_src_path or ""), Path(file.abs_dest_path))
+        log.info(f"{rendered} step image(s) and {made} page(s)/PDF(s) made, the rest cached")
 
     def on_shutdown(self) -> None:
         self.close()
@@ -177,6 +200,19 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         if self.build is not None:
             self.build.close()
             self.build = None
+
+
+class MadeFile(File):
+    """A file the workers make (a step image, a standalone page, a PDF): MkDocs leaves it
+    alone, and on_post_build links it into the site once it is made."""
+
+    def copy_file(self, dirty: bool = False) -> None:
+        return None
+
+
+def _made_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _unpublished(file: File, used: set[Path]) -> bool:

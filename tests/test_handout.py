@@ -38,13 +38,13 @@ from generator.render.pdf import (
     build_date,
     guide_anchor,
     lay_out,
-    paper_named,
     render_guide_pdf,
     render_handout_pdf,
     render_numbers,
     render_section,
 )
 from generator.render.pdfpages import number_pdf, page_count
+from generator.render.printimages import paper_named
 from generator.render.text import render_markdown
 
 # The fixtures of test_render_pdf, registered here too.

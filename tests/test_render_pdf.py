@@ -21,14 +21,13 @@ from generator.images import StepImage
 from generator.loader import load_guide
 from generator.render.context import GuideView, guide_view
 from generator.render.pdf import (
-    PAPERS,
     PrintFetcher,
     build_date,
     page_url,
-    print_jpeg,
     render_guide_pdf,
     render_handout_pdf,
 )
+from generator.render.printimages import PAPERS, print_jpeg
 
 EPOCH = "1747526400"  # 2025-05-18T00:00:00Z
 SITE = "https://example.org/workshop"

@@ -34,14 +34,10 @@ from generator import __version__
 from generator.fsutil import read_checked, write_checked
 from generator.render.context import GuideView
 from generator.render.pdf import (
-    IMAGE_MAX_HEIGHT_MM,
-    JPEG_QUALITY,
-    PRINT_DPI,
     TEMPLATES_DIR,
     build_date,
     lay_out,
     number_section,
-    paper_named,
     render_section,
 )
 from generator.render.pdfpages import (
@@ -53,6 +49,12 @@ from generator.render.pdfpages import (
     page_indexes,
     read_pdf,
     write_outline,
+)
+from generator.render.printimages import (
+    IMAGE_MAX_HEIGHT_MM,
+    JPEG_QUALITY,
+    PRINT_DPI,
+    paper_named,
 )
 
 # cache(key, make) -> the bytes kept under `key`, from make() when there are none yet.

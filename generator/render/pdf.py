@@ -5,10 +5,8 @@ the handout (render/handout.py) both print, each numbering the pages its own way
 a numbers document over them (render/pdfpages.py); the footer looks the same either way.
 
 The print look lives in templates/print.css; this module prepares what the templates need:
-the paper, step images re-encoded for print, QR codes and the build date. Step images are
-scaled down with Pillow to what 200 dpi needs at the width of the text column (and the
-tallest a picture may print) and embedded as JPEG, so a PDF never carries multi-megapixel
-originals. WeasyPrint gets a URL fetcher that serves only those images, data: URIs and the
+the paper, step images in their print versions (render/printimages.py), QR codes and the
+build date. WeasyPrint gets a URL fetcher that serves only those images, data: URIs and the
 templates directory, so the PDF step never touches the network.
 
 Builds are reproducible: the same guides give the same bytes. The document's date, stored
@@ -19,8 +17,6 @@ local date without a time of day, so a rebuild on the same day gives the same by
 
 from __future__ import annotations
 
-import io
-import math
 import mimetypes
 import os
 import re
@@ -33,52 +29,18 @@ from importlib.resources import files
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import PIL.Image
 import segno
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from generator import __version__
-from generator.fsutil import atomic_write
 from generator.render.context import GuideView
 from generator.render.environment import environment
 from generator.render.pdfpages import number_pdf, page_count
+from generator.render.printimages import IMAGE_MAX_HEIGHT_MM, Paper, paper_named, print_jpeg
 
-MM_PER_INCH = 25.4
-PRINT_DPI = 200
-JPEG_QUALITY = 85
-# The tallest a screenshot prints, so a step with a portrait screenshot still fits on a page.
-IMAGE_MAX_HEIGHT_MM = 150
 IMAGE_SCHEME = "guidesmith-image"
 TEMPLATES_DIR = Path(str(files("generator") / "templates")).resolve()
-
-
-@dataclass(frozen=True)
-class Paper:
-    """A sheet and its margins (top, right, bottom, left); the footer sits in the bottom one."""
-
-    size: str
-    width_mm: float
-    height_mm: float
-    margins_mm: tuple[float, float, float, float]
-
-    @property
-    def column_mm(self) -> float:
-        """The width of the text column: what a step's screenshot prints at, at most."""
-        return self.width_mm - self.margins_mm[1] - self.margins_mm[3]
-
-    def image_box_px(self, dpi: int = PRINT_DPI) -> tuple[int, int]:
-        """The largest image, in pixels, that the column and the height cap can show at `dpi`."""
-        return (
-            math.ceil(self.column_mm / MM_PER_INCH * dpi),
-            math.ceil(IMAGE_MAX_HEIGHT_MM / MM_PER_INCH * dpi),
-        )
-
-
-PAPERS: dict[str, Paper] = {
-    "a4": Paper("A4", 210, 297, (16, 18, 20, 18)),
-    "letter": Paper("letter", 215.9, 279.4, (16, 19.05, 20, 19.05)),
-}
 
 
 @dataclass(frozen=True)
@@ -121,16 +83,6 @@ class PrintFetcher(URLFetcher):
         raise ValueError(f"the PDF renderer fetches nothing from {url}")
 
 
-def paper_named(name: str) -> Paper:
-    """The paper for `a4` or `letter` (any case)."""
-    try:
-        return PAPERS[name.lower()]
-    except KeyError:
-        raise ValueError(
-            f"unknown paper {name!r}; expected one of: {', '.join(PAPERS)}"
-        ) from None
-
-
 def build_date(environ: Mapping[str, str] = os.environ) -> BuildDate:
     """SOURCE_DATE_EPOCH (seconds, UTC) when set, else today's date without a time."""
     raw = environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -159,56 +111,6 @@ def page_url(site_url: str | None, slug: str) -> str | None:
 def qr_data_uri(url: str) -> str:
     """An SVG QR code for `url`, as a data: URI; vector, so it prints sharp at any size."""
     return segno.make(url, error="m", micro=False).svg_data_uri(border=0, dark="#111827")
-
-
-def print_path(path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY) -> Path:
-    """Where the print version of a rendered image is kept: beside it, in the cache."""
-    return path.with_name(f"{path.stem}.print-{box[0]}x{box[1]}-q{quality}.jpg")
-
-
-def print_jpeg(path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY) -> bytes:
-    """The image at `path` fitted into `box` pixels (never enlarged), as JPEG on white.
-
-    Made once and kept beside the image (its name is the image's content key), so every
-    guide PDF and the handout, in whichever worker process, share the work.
-    """
-    kept = print_path(path, box, quality)
-    try:
-        return kept.read_bytes()
-    except FileNotFoundError:
-        pass
-    data = _print_jpeg(path, box, quality)
-    atomic_write(kept, data)
-    return data
-
-
-def _print_jpeg(path: Path, box: tuple[int, int], quality: int) -> bytes:
-    with PIL.Image.open(path) as opened:
-        image = opened.copy()
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        image = PIL.Image.new("RGB", rgba.size, "white")
-        image.paste(rgba, mask=rgba.getchannel("A"))
-    elif image.mode != "RGB":
-        image = image.convert("RGB")
-    width, height = image.size
-    max_width, max_height = box
-    if width > max_width or height > max_height:
-        if width * max_height >= height * max_width:
-            size_px = (max_width, max(1, min(max_height, round(height * max_width / width))))
-        else:
-            size_px = (max(1, min(max_width, round(width * max_height / height))), max_height)
-        image = image.resize(size_px, PIL.Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=quality, optimize=True)
-    return buffer.getvalue()
-
-
-def prepare_print_images(paths: Iterable[Path], paper: str) -> None:
-    """Make the print versions of these images ahead of the PDFs that embed them."""
-    box = paper_named(paper).image_box_px()
-    for path in paths:
-        print_jpeg(path, box)
 
 
 def _prepare(

@@ -1,0 +1,226 @@
+"""Where a build's jobs run: worker processes, or for a handful, a thread of this process.
+
+Jobs may need others first (a guide's PDF needs its images; the handout, the guides'
+PDFs): `after` starts a job as soon as the jobs it needs are done, so the cores never wait
+for a whole phase to finish. The workers are forked from a forkserver that has imported the
+renderers once (`warm_up`), at the start of the command, while this process reads the
+project: a rebuild that lays out one PDF does not wait half a second for WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from multiprocessing import forkserver, get_context
+from multiprocessing.connection import Connection
+from typing import Any
+
+# Up to this many jobs run in a thread of the build process instead of worker processes,
+# unless the workers are already warm: starting processes costs more than one or two jobs.
+IN_PROCESS_JOBS = 2
+POOL_BROKEN = (
+    "a worker process stopped abruptly (killed, or out of memory?); nothing was published, "
+    "run the build again"
+)
+# What the workers need, imported once in the forkserver rather than in every worker.
+RENDERERS = ("generator.images", "generator.outputs")
+PDF_RENDERERS = ("generator.render.handout",)
+
+_warm = False
+
+
+class DependencyFailed(Exception):
+    """A job that was not run because a job it needed failed (that one is reported)."""
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def warm_up(*, pdf: bool = True) -> None:
+    """Start the forkserver now, importing the renderers while the caller goes on.
+
+    Its standard output and error are /dev/null: a build's output is its own, and a caller
+    reading it to the end (a pipe, a CI log) must not wait for a server still importing.
+    Once per process; later calls do nothing.
+    """
+    global _warm
+    if _warm:
+        return
+    _warm = True
+    context = get_context("forkserver")
+    context.set_forkserver_preload([*RENDERERS, *(PDF_RENDERERS if pdf else ())])
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        forkserver.ensure_running()
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+
+
+class Workers:
+    """The build's pool (started on first use) and the thread that starts dependent jobs."""
+
+    def __init__(self, count: int | None = None) -> None:
+        self.count = count or cores()
+        self._pool: Executor | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._lifeline: Connection | None = None
+        self._waiting: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._starter: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._waiting_jobs: set[_Pending] = set()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Run `fn(*args)` in the worker processes (started on first use)."""
+        with self._lock:
+            if self._pool is None:
+                context = get_context("forkserver")
+                # Workers hold the read end; this process, the only writer, never writes:
+                # when it dies (even by SIGKILL) they read EOF and exit rather than idle.
+                their_end, self._lifeline = context.Pipe(duplex=False)
+                self._pool = ProcessPoolExecutor(
+                    self.count, mp_context=context, initializer=_exit_with_the_build,
+                    initargs=(their_end,),
+                )
+            pool = self._pool
+        return pool.submit(fn, *args)
+
+    def submit_for(self, count: int) -> Callable[..., Future[Any]]:
+        """Where `count` jobs should run: worker processes, or for a handful, a thread of
+        this process (starting processes costs more than one or two images or pages)."""
+        if count > IN_PROCESS_JOBS or self._pool is not None or _warm:
+            return self.submit
+        with self._lock:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="guidesmith")
+            return self._thread.submit
+
+    def after(
+        self, needs: Sequence[Future[Any]], submit: Callable[..., Future[Any]],
+        fn: Callable[..., Any], *args: Any,
+    ) -> Future[Any]:
+        """`submit(fn, *args)` once every future in `needs` is done; its result's future.
+
+        When one of them failed, the job is not run: its future fails with
+        DependencyFailed. Jobs are started from a thread of this class, never from the
+        callback of another job's future (a pool's own thread must not submit to it).
+        """
+        pending = _Pending(list(needs), submit, fn, args)
+        if not pending.needs:
+            self._start(pending)
+            return pending.target
+        with self._lock:
+            self._waiting_jobs.add(pending)
+        for need in pending.needs:
+            need.add_done_callback(lambda _, p=pending: self._one_done(p))
+        return pending.target
+
+    def _one_done(self, pending: _Pending) -> None:
+        with self._lock:
+            pending.remaining -= 1
+            if pending.remaining or self._closed:
+                return
+            self._waiting_jobs.discard(pending)
+            if self._starter is None:
+                self._starter = threading.Thread(
+                    target=self._start_waiting, name="guidesmith-starter", daemon=True
+                )
+                self._starter.start()
+        self._waiting.put(pending)
+
+    def _start_waiting(self) -> None:
+        while (pending := self._waiting.get()) is not None:
+            self._start(pending)
+
+    def _start(self, pending: _Pending) -> None:
+        target = pending.target
+        if not target.set_running_or_notify_cancel():
+            return
+        failed = [need for need in pending.needs if need.cancelled() or need.exception()]
+        if failed:
+            target.set_exception(DependencyFailed())
+            return
+        try:
+            forward(pending.submit(pending.fn, *pending.args), target)
+        except Exception as exc:  # e.g. the pool is shut down or broken
+            target.set_exception(exc)
+
+    def close(self) -> None:
+        """Stop the starter thread, then the pool and thread; jobs not started are cancelled.
+
+        The Workers can be used again afterwards (`serve` does, after a broken pool).
+        """
+        with self._lock:
+            self._closed = True
+            starter, self._starter = self._starter, None
+            dropped, self._waiting_jobs = self._waiting_jobs, set()
+        for pending in dropped:
+            pending.target.cancel()
+        if starter is not None:
+            # Not joined: it may be inside a submit that the shutdown below makes fail.
+            self._waiting.put(None)
+        if self._thread is not None:
+            self._thread.shutdown(wait=True, cancel_futures=True)
+            self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._lifeline is not None:
+            self._lifeline.close()
+            self._lifeline = None
+        with self._lock:
+            self._closed = False
+
+
+class _Pending:
+    """A job waiting for others; `target` is the future its caller holds."""
+
+    def __init__(
+        self, needs: list[Future[Any]], submit: Callable[..., Future[Any]],
+        fn: Callable[..., Any], args: tuple[Any, ...],
+    ) -> None:
+        self.needs = needs
+        self.remaining = len(needs)
+        self.submit = submit
+        self.fn = fn
+        self.args = args
+        self.target: Future[Any] = Future()
+
+
+def forward(source: Future[Any], target: Future[Any]) -> None:
+    """Complete `target` as `source` completes (`target` must be running or pending)."""
+
+    def done(finished: Future[Any]) -> None:
+        with contextlib.suppress(Exception):  # target already settled (cancelled by close)
+            error = finished.exception() if not finished.cancelled() else DependencyFailed()
+            if error is not None:
+                target.set_exception(error)
+            else:
+                target.set_result(finished.result())
+
+    source.add_done_callback(done)
+
+
+def _exit_with_the_build(lifeline: Connection) -> None:
+    """In each worker process: exit as soon as the build that started it is gone."""
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv_bytes()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="guidesmith-lifeline", daemon=True).start()

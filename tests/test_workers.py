@@ -1,0 +1,87 @@
+"""Jobs that wait for others: started as soon as what they need is done, never if it failed."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import CancelledError, Future
+
+import pytest
+
+from generator.workers import DependencyFailed, Workers
+
+
+class _Inline:
+    """Runs each job at once in a new thread, as an executor would."""
+
+    def submit(self, fn, *args) -> Future:
+        future: Future = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(fn(*args))
+            except Exception as exc:
+                future.set_exception(exc)
+
+        threading.Thread(target=run).start()
+        return future
+
+
+@pytest.fixture
+def workers():
+    made = Workers(1)
+    yield made
+    made.close()
+
+
+def test_a_job_starts_only_when_every_job_it_needs_is_done(workers: Workers) -> None:
+    first, second = Future(), Future()
+    started = threading.Event()
+
+    def job(x: int) -> int:
+        started.set()
+        return x * 2
+
+    result = workers.after([first, second], _Inline().submit, job, 21)
+    first.set_result(None)
+    assert not started.wait(0.2)
+    second.set_result(None)
+    assert result.result(timeout=5) == 42
+
+
+def test_a_job_whose_dependency_failed_is_not_run(workers: Workers) -> None:
+    needed: Future = Future()
+    ran: list[int] = []
+    result = workers.after([needed], _Inline().submit, ran.append, 1)
+    needed.set_exception(ValueError("the image could not be decoded"))
+    with pytest.raises(DependencyFailed):
+        result.result(timeout=5)
+    assert ran == []
+
+
+def test_a_job_that_needs_nothing_starts_at_once_and_its_failure_is_its_own(
+    workers: Workers,
+) -> None:
+    def fails() -> None:
+        raise RuntimeError("layout failed")
+
+    with pytest.raises(RuntimeError, match="layout failed"):
+        workers.after([], _Inline().submit, fails).result(timeout=5)
+
+
+def test_chains_run_in_order_through_worker_processes(workers: Workers) -> None:
+    first = workers.submit(pow, 2, 10)
+    second = workers.after([first], workers.submit, pow, 3, 2)
+    third = workers.after([first, second], workers.submit, divmod, 7, 2)
+    assert (first.result(timeout=60), second.result(timeout=60), third.result(timeout=60)) == (
+        1024, 9, (3, 1))
+
+
+def test_close_cancels_the_jobs_still_waiting_and_they_never_start(workers: Workers) -> None:
+    never: Future = Future()
+    ran: list[str] = []
+    waiting = workers.after([never], _Inline().submit, ran.append, "started")
+    workers.close()
+    never.set_result(None)  # done after close: the job must not start
+    with pytest.raises(CancelledError):
+        waiting.result(timeout=5)
+    assert ran == []
