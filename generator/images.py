@@ -34,7 +34,7 @@ from generator.markers import builtin_marker, ensure_rgba, parse_builtin
 from generator.model import Image, Step
 from generator.render.printimages import keep_print_version
 from generator.sources import SourceFacts, SourceIndex
-from generator.workers import POOL_BROKEN, Workers, forward
+from generator.workers import POOL_BROKEN, Workers
 from generator.yamlsource import locate
 
 CACHE_VERSION = "1"
@@ -320,7 +320,7 @@ class ImageBuilder:
         queued, self._queued = self._queued, []
         run = self.workers.submit_for(len(queued))
         for fn, job, placeholder in queued:
-            forward(run(fn, job), placeholder)
+            self.workers.after([], run, fn, job, target=placeholder)
 
     def plan(self, guides: list[LoadedGuide], *, render: bool = True) -> list[GuideImages]:
         """Fetch every source, size every image, submit what the cache lacks.

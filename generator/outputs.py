@@ -73,6 +73,15 @@ def make_companion(companion: Companion) -> None:
     write_checked(companion.path, data)
 
 
+def lay_out_section(companion: Companion) -> None:
+    """Lay out a guide PDF's section into the section cache (runs in a worker process),
+    where the guide's PDF and the handout both find it."""
+    from generator.render.handout import PdfStore, cached_section  # see make_companion
+
+    cached_section(companion.views[0], paper=companion.paper, site_url=companion.site_url,
+                   cache=PdfStore(companion.sections))
+
+
 def _key(kind: str, views: list[GuideView], build: Build, extra: dict[str, object]) -> str:
     sources = build.sources
     content = {
@@ -124,7 +133,7 @@ def plan_companions(
 
 @dataclass
 class Scheduled:
-    """The companions a build makes, each with the future of its job."""
+    """The companions a build makes, each with the futures of its jobs (a PDF has two)."""
 
     jobs: list[tuple[Companion, Future[None]]]
 
@@ -147,7 +156,7 @@ class Scheduled:
                 problems.append(GuideError(companion.uri, f"cannot make it from {guides}: {exc}"))
         if problems:
             raise GuideErrors(problems)
-        return len(self.jobs)
+        return len({companion.uri for companion, _ in self.jobs})
 
 
 def schedule(
@@ -155,18 +164,26 @@ def schedule(
 ) -> Scheduled:
     """Start making every companion the cache lacks, each as soon as what it shows is ready.
 
-    A guide's page and PDF wait for that guide's images only; the handout waits for every
-    image and for the guide PDFs being made, whose laid-out sections it reuses.
+    A guide's page waits for that guide's images only. Its PDF is its section, laid out
+    as soon as the images are there, numbered then; the handout waits for every image and
+    for the sections being laid out, which it reuses, not for their numbering.
     """
     missing = [c for c in companions if c.missing]
     images = {g.loaded.slug: g.jobs() for g in planned}
-    submit = workers.submit_for(len(missing) + sum(map(len, images.values())))
+    pdfs = [c for c in missing if c.kind == "pdf"]
+    submit = workers.submit_for(
+        len(missing) + len(pdfs) + sum(map(len, images.values()))
+    )
     jobs: list[tuple[Companion, Future[None]]] = []
+    sections: list[Future[None]] = []
     for companion in (c for c in missing if c.kind != "handout"):
         needs = images.get(companion.views[0].slug, [])
+        if companion.kind == "pdf":
+            sections.append(workers.after(needs, submit, lay_out_section, companion))
+            jobs.append((companion, sections[-1]))  # its failure is said as the PDF's
+            needs = [sections[-1]]
         jobs.append((companion, workers.after(needs, submit, make_companion, companion)))
     for companion in (c for c in missing if c.kind == "handout"):
-        needs = [f for slug_jobs in images.values() for f in slug_jobs]
-        needs += [future for c, future in jobs if c.kind == "pdf"]
+        needs = [f for slug_jobs in images.values() for f in slug_jobs] + sections
         jobs.append((companion, workers.after(needs, submit, make_companion, companion)))
     return Scheduled(jobs)

@@ -19,8 +19,8 @@ from multiprocessing import forkserver, get_context
 from multiprocessing.connection import Connection
 from typing import Any
 
-# Up to this many jobs run in a thread of the build process instead of worker processes,
-# unless the workers are already warm: starting processes costs more than one or two jobs.
+# Up to this many jobs run in a thread of the build process instead of worker processes:
+# starting a worker costs more than one or two images or pages.
 IN_PROCESS_JOBS = 2
 POOL_BROKEN = (
     "a worker process stopped abruptly (killed, or out of memory?); nothing was published, "
@@ -56,7 +56,10 @@ def warm_up(*, pdf: bool = True) -> None:
         return
     _warm = True
     context = get_context("forkserver")
-    context.set_forkserver_preload([*RENDERERS, *(PDF_RENDERERS if pdf else ())])
+    # generator.frozen last: it freezes what the others made (see that module).
+    context.set_forkserver_preload(
+        [*RENDERERS, *(PDF_RENDERERS if pdf else ()), "generator.frozen"]
+    )
     saved = [os.dup(1), os.dup(2)]
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
@@ -102,7 +105,7 @@ class Workers:
     def submit_for(self, count: int) -> Callable[..., Future[Any]]:
         """Where `count` jobs should run: worker processes, or for a handful, a thread of
         this process (starting processes costs more than one or two images or pages)."""
-        if count > IN_PROCESS_JOBS or self._pool is not None or _warm:
+        if count > IN_PROCESS_JOBS or self._pool is not None:
             return self.submit
         with self._lock:
             if self._thread is None:
@@ -111,17 +114,19 @@ class Workers:
 
     def after(
         self, needs: Sequence[Future[Any]], submit: Callable[..., Future[Any]],
-        fn: Callable[..., Any], *args: Any,
+        fn: Callable[..., Any], *args: Any, target: Future[Any] | None = None,
     ) -> Future[Any]:
-        """`submit(fn, *args)` once every future in `needs` is done; its result's future.
+        """`submit(fn, *args)` once every future in `needs` is done; its result's future
+        (`target` when given).
 
         When one of them failed, the job is not run: its future fails with
         DependencyFailed. Jobs are started from a thread of this class, never from the
-        callback of another job's future (a pool's own thread must not submit to it).
+        caller (starting a worker process can wait for the forkserver to be ready) nor from
+        the callback of another job's future (a pool's own thread must not submit to it).
         """
-        pending = _Pending(list(needs), submit, fn, args)
+        pending = _Pending(list(needs), submit, fn, args, target or Future())
         if not pending.needs:
-            self._start(pending)
+            self._ready(pending)
             return pending.target
         with self._lock:
             self._waiting_jobs.add(pending)
@@ -135,6 +140,10 @@ class Workers:
             if pending.remaining or self._closed:
                 return
             self._waiting_jobs.discard(pending)
+        self._ready(pending)
+
+    def _ready(self, pending: _Pending) -> None:
+        with self._lock:
             if self._starter is None:
                 self._starter = threading.Thread(
                     target=self._start_waiting, name="guidesmith-starter", daemon=True
@@ -191,14 +200,14 @@ class _Pending:
 
     def __init__(
         self, needs: list[Future[Any]], submit: Callable[..., Future[Any]],
-        fn: Callable[..., Any], args: tuple[Any, ...],
+        fn: Callable[..., Any], args: tuple[Any, ...], target: Future[Any],
     ) -> None:
         self.needs = needs
         self.remaining = len(needs)
         self.submit = submit
         self.fn = fn
         self.args = args
-        self.target: Future[Any] = Future()
+        self.target = target
 
 
 def forward(source: Future[Any], target: Future[Any]) -> None:

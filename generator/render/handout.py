@@ -117,10 +117,10 @@ def section_key(view: GuideView, *, paper: str = "a4", site_url: str | None = No
     """Everything a guide's section shows: the view, its images' names, paper, URL, date."""
     return _digest({
         "part": "section",
-        "guide": dataclasses.asdict(view),
-        "paper": dataclasses.asdict(paper_named(paper)),
+        "guide": view,
+        "paper": paper_named(paper),
         "site_url": site_url,
-        "date": dataclasses.asdict(build_date()),
+        "date": build_date(),
     })
 
 
@@ -367,7 +367,10 @@ def _make_now(key: str, make: Callable[[], bytes]) -> bytes:
 
 
 def _plain(value: object) -> object:
-    """An image by its file name, which is its content's key (see images.py)."""
+    """A dataclass as its fields (what dataclasses.asdict gives, without its deep copies);
+    an image by its file name, which is its content's key (see images.py)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
     if isinstance(value, Path):
         return value.name
     raise TypeError(f"cannot key a {type(value).__name__}")
