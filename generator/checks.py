@@ -21,7 +21,6 @@ from generator.images import GuideImages
 from generator.loader import LoadedGuide, format_loc
 from generator.markers import MARKER_SIZE, parse_builtin
 from generator.model import Image
-from generator.yamlsource import locate
 
 Size = tuple[int, int]
 
@@ -52,7 +51,7 @@ def _marker_size(fetcher: Fetcher, loaded: LoadedGuide, src: str) -> Size | None
 
 def _problem(loaded: LoadedGuide, index: int, number: int, field: str, message: str) -> GuideError:
     loc = ("steps", index, "image", "marker", field)
-    line, col = locate(loaded.node, loc)
+    line, col = loaded.locate(loc)
     return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
                       "warning")
 

@@ -11,7 +11,6 @@ import re
 
 from generator.errors import GuideError
 from generator.loader import LoadedGuide, format_loc
-from generator.yamlsource import locate
 
 # "key" alone is too common ("the 'passed' key", "press any key"): it counts only as a
 # kind of key that is a secret. Tokens, passwords and secrets always count.
@@ -57,7 +56,7 @@ def secret_hints(loaded: LoadedGuide) -> list[GuideError]:
         if word is None:
             continue
         loc = ("steps", index, "image")
-        line, col = locate(loaded.node, loc)
+        line, col = loaded.locate(loc)
         hints.append(GuideError(
             loaded.display,
             f"the text mentions {word!r} but the screenshot has no redaction; "

@@ -35,7 +35,6 @@ from generator.model import Image, Step
 from generator.render.printimages import keep_print_version
 from generator.sources import SourceFacts, SourceIndex
 from generator.workers import POOL_BROKEN, Workers
-from generator.yamlsource import locate
 
 CACHE_VERSION = "1"
 # The largest side each encoder writes (libjpeg: 65500, libwebp: 16383); PNG has no such
@@ -591,6 +590,6 @@ def _step_problem(
     severity: str = "error",
 ) -> GuideError:
     loc = ("steps", index, "image", *(field_name.split(".") if field_name else ()))
-    line, col = locate(loaded.node, loc)
+    line, col = loaded.locate(loc)
     return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
                       severity)

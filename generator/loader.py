@@ -19,7 +19,15 @@ from yaml.nodes import Node, ScalarNode
 from generator.errors import GuideError, GuideErrors, display_path
 from generator.fsutil import atomic_write
 from generator.model import Guide, Section, Step, shown
-from generator.yamlsource import YamlProblem, key_position, load_yaml, locate, node_at
+from generator.yamlsource import (
+    YamlProblem,
+    key_position,
+    load_yaml,
+    locate,
+    locate_in,
+    node_at,
+    positions,
+)
 
 MAX_GUIDE_BYTES = 2 * 1024 * 1024
 _PLAIN_KEY = re.compile(r"[\w-]+")
@@ -56,10 +64,19 @@ class LoadedGuide:
     display: str
     text: str = field(default="", repr=False)
     warnings: list[GuideError] = field(default_factory=list)
+    # Where each value is written (yamlsource.positions), kept with the parsed data.
+    positions: dict[str, list[int]] | None = field(default=None, repr=False)
 
     @property
     def base_dir(self) -> Path:
         return self.path.parent
+
+    def locate(self, loc: tuple[int | str, ...]) -> tuple[int | None, int | None]:
+        """The 1-based (line, col) of the value at `loc`, or of its nearest ancestor,
+        without composing the YAML again when the positions were kept."""
+        if self.positions is not None and (found := locate_in(self.positions, loc)):
+            return found
+        return locate(self.node, loc)
 
     @cached_property
     def node(self) -> Node | None:
@@ -70,8 +87,8 @@ class LoadedGuide:
             return None
 
 
-# Bump when load_yaml's output for the same text changes.
-_PARSE_VERSION = 1
+# Bump when load_yaml's output for the same text changes, or the cache entry's shape.
+_PARSE_VERSION = 2
 
 
 def format_loc(loc: tuple[int | str, ...]) -> str:
@@ -299,7 +316,7 @@ def _unknown_param_warnings(
             if name in seen:
                 continue
             seen.add(name)
-            line, col = locate(loaded.node, ("steps", index, "image", "params", name))
+            line, col = loaded.locate(("steps", index, "image", "params", name))
             warnings.append(GuideError(
                 display,
                 f"cloudimg parameter {name}={value} is not supported: kept, not applied",
@@ -313,28 +330,34 @@ def slug_of(path: Path) -> str:
     return path.name.removesuffix(".yml").removesuffix(".yaml")
 
 
-def _parsed(text: str, cache: Path | None) -> tuple[Any, Node | None, bool]:
-    """The YAML data of `text`, from the cache when this very text was parsed before.
+def _parsed(
+    text: str, cache: Path | None
+) -> tuple[Any, Node | None, dict[str, list[int]] | None, bool]:
+    """The YAML data of `text` and where its values are written, from the cache when this
+    very text was parsed before.
 
     Composing YAML with positions is the slow part of loading (pure Python); the data it
-    yields is plain JSON for any guide, so it is kept by a hash of the text. The node tree
-    is composed again only when a message needs a line number. Returns (data, node or
-    None, whether the data came from the cache).
+    yields is plain JSON for any guide, and so are the positions, so both are kept by a
+    hash of the text. The node tree is composed again only when a message needs more than
+    a position. Returns (data, node or None, positions or None, whether from the cache).
     """
     entry = None
     if cache is not None:
         digest = hashlib.sha256(f"{_PARSE_VERSION}\0{text}".encode()).hexdigest()
         entry = cache / digest[:2] / f"{digest}.json"
         try:
-            return json.loads(entry.read_text(encoding="utf-8")), None, True
-        except (OSError, ValueError):
+            kept = json.loads(entry.read_text(encoding="utf-8"))
+            return kept["data"], None, kept["positions"], True
+        except (OSError, ValueError, KeyError, TypeError):
             pass
     data, node = load_yaml(text)
+    table = positions(node)
     if entry is not None:
         # Dates and the like are not JSON: such a file is simply parsed each time.
         with contextlib.suppress(TypeError, ValueError, OSError):
-            atomic_write(entry, json.dumps(data, ensure_ascii=False))
-    return data, node, False
+            atomic_write(entry, json.dumps({"data": data, "positions": table},
+                                           ensure_ascii=False))
+    return data, node, table, False
 
 
 def load_guide(path: Path, root: Path | None = None, cache: Path | None = None) -> LoadedGuide:
@@ -345,7 +368,7 @@ def load_guide(path: Path, root: Path | None = None, cache: Path | None = None) 
     display = display_path(path, root)
     text = read_text(path, display)
     try:
-        data, node, cached = _parsed(text, cache)
+        data, node, table, cached = _parsed(text, cache)
     except YamlProblem as exc:
         raise GuideErrors([GuideError(display, exc.message, exc.line, exc.col)]) from None
     if cached and not isinstance(data, dict):
@@ -364,7 +387,7 @@ def load_guide(path: Path, root: Path | None = None, cache: Path | None = None) 
         if node is None:
             node = load_yaml(text)[1]
         raise GuideErrors(_errors_from_validation(exc, display, node, data)) from None
-    loaded = LoadedGuide(guide, path, slug_of(path), display, text)
+    loaded = LoadedGuide(guide, path, slug_of(path), display, text, positions=table)
     if node is not None:
         loaded.__dict__["node"] = node  # already composed: keep it (see LoadedGuide.node)
     loaded.warnings.extend(_unknown_param_warnings(guide, display, loaded))

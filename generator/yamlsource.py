@@ -214,6 +214,34 @@ def _position(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def positions(node: Node | None) -> dict[str, list[int]]:
+    """The (line, col) of every value in the tree, by its path ("steps/3/image/src"):
+    what `locate` answers, kept as plain JSON beside a parsed guide (see loader._parsed)."""
+    table: dict[str, list[int]] = {}
+    stack: list[tuple[Node, tuple[int | str, ...]]] = [(node, ())] if node is not None else []
+    while stack:
+        current, loc = stack.pop()
+        table[_path_key(loc)] = list(_position(current))
+        if isinstance(current, MappingNode):
+            stack += [(v, (*loc, k.value)) for k, v in current.value if isinstance(k.value, str)]
+        elif isinstance(current, SequenceNode):
+            stack += [(v, (*loc, i)) for i, v in enumerate(current.value)]
+    return table
+
+
+def locate_in(table: dict[str, list[int]], loc: tuple[int | str, ...]) -> tuple[int, int] | None:
+    """`locate` from a positions table: the value at `loc` or its nearest written ancestor."""
+    for end in range(len(loc), -1, -1):
+        found = table.get(_path_key(loc[:end]))
+        if found is not None:
+            return found[0], found[1]
+    return None
+
+
+def _path_key(loc: tuple[int | str, ...]) -> str:
+    return "/".join(map(str, loc))
+
+
 def node_at(node: Node | None, loc: tuple[int | str, ...]) -> Node | None:
     """The node written exactly at `loc`, or None when the path leaves the YAML."""
     if node is None:

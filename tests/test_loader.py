@@ -724,3 +724,45 @@ def test_a_parsed_guide_is_reused_from_the_cache_and_still_locates_errors(tmp_pa
         load(guide, tmp_path, cache)  # now from the cache
     assert [e.text() for e in again.value.errors] == [e.text() for e in caught.value.errors]
     assert again.value.errors[0].line == 4
+
+
+def test_kept_positions_answer_as_the_node_tree_does(tmp_path: Path) -> None:
+    from generator import loader, yamlsource
+
+    guide = tmp_path / "g.yml"
+    guide.write_text(
+        "title: T\nsteps:\n  - text: one\n    image:\n      src: a.png\n      crop: [1, 2, 3, 4]\n"
+        "  - section: S\n  - text: two\n    image: b.png\n"
+    )
+    cache = tmp_path / "parsed"
+    load_guide(guide, tmp_path, cache)  # parses and keeps data and positions
+    kept = load_guide(guide, tmp_path, cache)
+    assert kept.positions is not None and "node" not in kept.__dict__  # nothing composed
+    node = yamlsource.load_yaml(guide.read_text())[1]
+    paths = [(), ("title",), ("steps", 0, "image", "src"), ("steps", 0, "image", "crop", 3),
+             ("steps", 1, "section"), ("steps", 2, "image"),
+             ("steps", 2, "image", "crop"),  # not written: its nearest ancestor
+             ("steps", 9, "text"), ("nope",)]
+    for loc in paths:
+        assert kept.locate(loc) == yamlsource.locate(node, loc), loc
+    assert "node" not in kept.__dict__
+    assert loader._PARSE_VERSION >= 2
+
+
+def test_a_rebuild_with_warnings_does_not_compose_the_yaml_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import loader
+
+    guide = tmp_path / "g.yml"
+    guide.write_text(
+        "title: T\nsteps:\n  - text: one\n    image: {src: a.png, params: {zz: '1'}}\n"
+    )
+    cache = tmp_path / "parsed"
+    first = load_guide(guide, tmp_path, cache)
+    composed: list[str] = []
+    real = loader.load_yaml
+    monkeypatch.setattr(loader, "load_yaml", lambda text: composed.append(text) or real(text))
+    again = load_guide(guide, tmp_path, cache)
+    assert [w.text() for w in again.warnings] == [w.text() for w in first.warnings]
+    assert again.warnings and composed == []
