@@ -36,6 +36,10 @@ def main() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if exc.code is not None and not isinstance(exc.code, int):
             print(exc.code, file=sys.stderr)
+    if "generator.workers" in sys.modules:
+        from generator.workers import cool_down
+
+        cool_down()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -71,6 +72,19 @@ def warm_up(*, pdf: bool = True) -> None:
         os.dup2(saved[1], 2)
         for fd in (*saved, devnull):
             os.close(fd)
+
+
+def cool_down() -> None:
+    """Stop the forkserver warm_up started, at once, when the command is over.
+
+    It would end by itself once it notices, but only after finishing its imports: a
+    rebuild that needed no worker would leave it using a core for most of a second more.
+    Workers forked from it have been shut down by then (Build.close).
+    """
+    pid = getattr(forkserver._forkserver, "_forkserver_pid", None)  # no public accessor
+    if _warm and pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 class Workers:

@@ -199,9 +199,9 @@ def main() -> None:
               f"{run.peak_rss_mb:12.0f}")
     base, cold, again, edit = (r.seconds for r in runs)
     print()
-    print(f"cold / baseline      = {cold / base:.2f}   (target <= 0.60)")
-    print(f"no-change / cold     = {again / cold:.2f}   (target <= 0.10)")
-    print(f"one-edit / cold      = {edit / cold:.2f}   (target <= 0.15)")
+    print(f"cold / baseline      = {cold / base:.3f}   (target <= 0.60)")
+    print(f"no-change / cold     = {again / cold:.3f}   (target <= 0.10)")
+    print(f"one-edit / cold      = {edit / cold:.3f}   (target <= 0.15)")
 
 
 if __name__ == "__main__":
