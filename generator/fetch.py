@@ -11,11 +11,12 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from generator import __version__
@@ -120,13 +121,18 @@ class Fetcher:
         return self._read_url(src)
 
     def read_many(
-        self, requests: list[tuple[str, Path]], workers: int = 8
-    ) -> dict[str, bytes | FetchError]:
+        self,
+        requests: list[tuple[str, Path]],
+        workers: int = 8,
+        reduce: Callable[[str, bytes], Any] | None = None,
+    ) -> dict[str, Any]:
         """Read many sources concurrently, at most `workers` at a time, keyed by src.
 
         A failure is returned in place of the bytes rather than raised, so one broken
         screenshot does not hide the others. A relative src given with two different
         base directories would make the key ambiguous, so that is refused as a bug.
+        `reduce(src, data)`, when given, runs in the reading thread and its result is kept
+        instead of the bytes: however many sources there are, only a few are in memory.
         """
         unique: dict[str, Path] = {}
         for src, base_dir in requests:
@@ -135,9 +141,19 @@ class Fetcher:
                 raise ValueError(f"read_many: {src!r} is relative to both {known} and {base_dir}")
         if not unique:
             return {}
+
+        def read(src: str, base_dir: Path) -> Any:
+            got = self._read_or_error(src, base_dir)
+            return got if reduce is None or isinstance(got, FetchError) else reduce(src, got)
+
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(unique)))) as pool:
-            futures = {src: pool.submit(self._read_or_error, src, d) for src, d in unique.items()}
+            futures = {src: pool.submit(read, src, d) for src, d in unique.items()}
             return {src: future.result() for src, future in futures.items()}
+
+    def cached_download(self, url: str) -> Path | None:
+        """The download cache entry of `url` (read it with read_entry), if there is one."""
+        path = self.cache_path(url)
+        return path if path.is_file() else None
 
     def cache_path(self, url: str) -> Path:
         """Where the download of `url` is kept: named by the URL's hash, no index to lose."""
@@ -369,6 +385,13 @@ def _size(n: int) -> str:
 def _pack_entry(data: bytes) -> bytes:
     """A cache entry: one header line with the content's sha256, then the content."""
     return CACHE_MAGIC + hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data
+
+
+def read_entry(path: Path, limit: int) -> bytes | None:
+    """The content of the download cache entry at `path`, or None when it is damaged."""
+    with path.open("rb") as f:
+        entry = f.read(len(CACHE_MAGIC) + 66 + limit)  # header line, then at most `limit`
+    return _unpack_entry(entry)
 
 
 def _unpack_entry(entry: bytes) -> bytes | None:

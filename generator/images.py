@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import struct
+import threading
 import warnings
 import zlib
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from PIL import ImageDraw, ImageFile, ImageFont
 from generator import __version__, transform
 from generator.cloudimg import scribe_marker_colour
 from generator.errors import GuideError, GuideErrors
-from generator.fetch import Fetcher, FetchError, read_limited
+from generator.fetch import Fetcher, FetchError, read_entry, read_limited
 from generator.fsutil import fingerprint, read_checked, write_checked
 from generator.loader import LoadedGuide, format_loc
 from generator.markers import builtin_marker, ensure_rgba, parse_builtin
@@ -43,6 +44,7 @@ MAX_SIDE = {"jpeg": 65500, "webp": 16383, "png": 65500}
 # What a screenshot or a marker may be; Pillow is asked to open nothing else.
 SOURCE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+_WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,11 @@ class RenderJob:
     placeholder_size: tuple[int, int] | None = None
     # The print box (pixels) when the build makes PDFs: the print version is kept too.
     print_box: tuple[int, int] | None = None
-    # A local source the worker reads itself (`source` is None then), and its hash.
+    # The file the worker reads the source from (`source` is None then): the screenshot,
+    # or its download cache entry (`source_packed`); and the hash it must have.
     source_path: Path | None = None
     source_digest: str | None = None
+    source_packed: bool = False
     max_bytes: int = 0
 
 
@@ -83,20 +87,18 @@ class Fetched:
     markers: dict[str, bytes | FetchError]
 
 
-def _as_source(got: bytes | FetchError, path: Path | None, seen: list[int] | None
-               ) -> Source | FetchError:
-    return Source(got, path, seen) if isinstance(got, bytes) else got
-
-
 @dataclass
 class Source:
-    """A step's screenshot as planning has it: its bytes, or the local file a worker reads
-    (its facts known from the index, so this build did not read it)."""
+    """A step's screenshot as planning has it: its facts and the file a worker reads it
+    from, so planning holds no screenshot's bytes (only when no file has them: a download
+    the cache could not keep)."""
 
     data: bytes | None
     path: Path | None = None
-    seen: list[int] | None = None  # the file's fingerprint, taken before it was read
+    seen: list[int] | None = None  # a local file's fingerprint, taken before it was read
     facts: SourceFacts | None = None
+    packed: bool = False  # `path` is a download cache entry
+    problem: ImageProblem | None = None  # why its header cannot be read
 
 
 @dataclass
@@ -142,7 +144,9 @@ def _decode(data: bytes, field_name: str = "src") -> PIL.Image.Image:
     are more than a file from outside should reach.
     """
     try:
-        with warnings.catch_warnings():
+        # catch_warnings changes process-wide state: one thread at a time (planning reads
+        # sources in threads).
+        with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", PIL.Image.DecompressionBombWarning)
             return PIL.Image.open(io.BytesIO(data), formats=SOURCE_FORMATS)
     except (PIL.Image.DecompressionBombError, PIL.Image.DecompressionBombWarning) as exc:
@@ -227,11 +231,14 @@ def _inputs(
 
 
 def _read_source(job: RenderJob) -> bytes | None:
-    """A local source, read by the worker: it must still be the file planning keyed."""
+    """The source, read by the worker: it must still be the file planning keyed."""
     if job.source_path is None:
         return None
     try:
-        data = read_limited(job.source_path, job.max_bytes, job.source_path.name)
+        if job.source_packed:
+            data = read_entry(job.source_path, job.max_bytes) or b""
+        else:
+            data = read_limited(job.source_path, job.max_bytes, job.source_path.name)
     except (OSError, FetchError) as exc:
         raise ImageProblem("src", f"cannot read the file: {exc}") from None
     if hashlib.sha256(data).hexdigest() != job.source_digest:
@@ -344,14 +351,15 @@ class ImageBuilder:
             if image.marker is not None and parse_builtin(image.marker.src) is None
         }
         known, local = self._local_sources(sources)
-        requests = {r for r in sources if r[0] not in known} | markers
-        raw = self.fetcher.read_many(sorted(requests, key=lambda r: (r[0], str(r[1]))))
+        unknown = sorted((r for r in sources if r[0] not in known), key=_request_order)
+        read = self.fetcher.read_many(unknown, reduce=lambda src, data: self._source(
+            src, data, *local.get(src, (None, None))))
+        for src, (path, seen) in local.items():
+            if isinstance(got := read.get(src), Source) and got.facts is not None:
+                self.index.put(path, got.facts, seen)
         fetched = Fetched(
-            sources={
-                src: known.get(src) or _as_source(raw[src], *local.get(src, (None, None)))
-                for src, _ in sources
-            },
-            markers={src: raw[src] for src, _ in markers},
+            sources={**read, **known},
+            markers=self.fetcher.read_many(sorted(markers, key=_request_order)),
         )
         problems: list[GuideError] = []
         self.notes = problems  # warnings of planning, then of rendering (see _collect)
@@ -387,18 +395,21 @@ class ImageBuilder:
                 local[src] = (path, seen)
         return known, local
 
-    def _facts(self, source: Source) -> SourceFacts:
-        """What planning needs of a source: from the index, or from its header (then kept).
-        A source several steps use is decoded once."""
-        if source.facts is None:
-            assert source.data is not None
-            opened = _decode(source.data)
-            source.facts = SourceFacts(
-                hashlib.sha256(source.data).hexdigest(), opened.size, _is_animated(opened)
-            )
-            if source.path is not None and source.seen is not None:
-                self.index.put(source.path, source.facts, source.seen)
-        return source.facts
+    def _source(
+        self, src: str, data: bytes, path: Path | None, seen: list[int] | None
+    ) -> Source:
+        """What planning keeps of a source it has just read (in a reading thread): its
+        facts, and the file a worker will read it from; the bytes are let go."""
+        packed = False
+        if path is None and (entry := self.fetcher.cached_download(src)) is not None:
+            path, packed = entry, True
+        try:
+            opened = _decode(data)
+            facts = SourceFacts(hashlib.sha256(data).hexdigest(), opened.size,
+                                _is_animated(opened))
+        except ImageProblem as exc:
+            return Source(None, path, seen, problem=exc)
+        return Source(None if path is not None else data, path, seen, facts, packed)
 
     def _plan_guide(
         self,
@@ -460,7 +471,9 @@ class ImageBuilder:
             source_size, source, digest = placeholder_size, None, None
         else:
             source = got
-            facts = self._facts(got)
+            if got.problem is not None or got.facts is None:
+                raise got.problem or ImageProblem("src", "cannot read the image")
+            facts = got.facts
             source_size, digest = facts.size, facts.digest
             if facts.animated:
                 problems.append(_step_problem(
@@ -490,7 +503,8 @@ class ImageBuilder:
                 source.data if source else None, marker_bytes, colour,
                 image.model_dump(mode="json"), out_path, placeholder_size, self.print_box,
                 source_path=source.path if source and source.data is None else None,
-                source_digest=digest, max_bytes=self.fetcher.settings.max_bytes,
+                source_digest=digest, source_packed=bool(source and source.packed),
+                max_bytes=self.fetcher.settings.max_bytes,
             )
             future = self._submit(job)
         else:
@@ -534,6 +548,10 @@ class ImageBuilder:
                         f"cannot render the image: {str(exc) or type(exc).__name__}"))
             guide_images.pending = [(s, None, i) for s, _, i in guide_images.pending]
         return problems
+
+
+def _request_order(request: tuple[str, Path]) -> tuple[str, str]:
+    return request[0], str(request[1])
 
 
 def _render_notes(

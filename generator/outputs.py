@@ -136,6 +136,7 @@ class Scheduled:
     """The companions a build makes, each with the futures of its jobs (a PDF has two)."""
 
     jobs: list[tuple[Companion, Future[None]]]
+    workers: Workers | None = None
 
     def wait(self) -> int:
         """Block until all are in the cache; how many were made. Raises GuideErrors.
@@ -150,6 +151,8 @@ class Scheduled:
             except DependencyFailed:
                 continue
             except BrokenProcessPool:
+                if self.workers is not None:
+                    self.workers.close()  # a later build (under `serve`) starts a fresh pool
                 raise GuideErrors([GuideError(companion.uri, POOL_BROKEN)]) from None
             except Exception as exc:  # reported per file, never as a traceback
                 guides = ", ".join(v.slug for v in companion.views[:3])
@@ -186,4 +189,4 @@ def schedule(
     for companion in (c for c in missing if c.kind == "handout"):
         needs = [f for slug_jobs in images.values() for f in slug_jobs] + sections
         jobs.append((companion, workers.after(needs, submit, make_companion, companion)))
-    return Scheduled(jobs)
+    return Scheduled(jobs, workers)

@@ -19,6 +19,7 @@ from generator.cli import main
 from generator.images import ImageProblem, RenderJob, render_job
 from generator.model import Image as ImageSpec
 from generator.sources import RACY_SECONDS
+from generator.workers import Workers
 
 GUIDE = "guides/10-first-guide.yml"
 
@@ -132,3 +133,52 @@ def test_the_render_job_keeps_the_print_version_of_each_image(built: Path) -> No
         assert len(prints) == 1, path
         with Image.open(prints[0]) as printed:
             assert printed.format == "JPEG"
+
+
+def test_render_jobs_carry_no_screenshot_bytes_whatever_the_source(
+    project: Callable[[str], Path], httpserver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project("basic")
+    served = (root / "guides/assets/second/01.png").read_bytes()
+    httpserver.expect_request("/shot.png").respond_with_data(served, content_type="image/png")
+    guide = root / "guides/05-second-guide.yml"
+    guide.write_text(guide.read_text().replace(
+        "src: assets/second/01.png", f"src: {httpserver.url_for('/shot.png')}"))
+    jobs: list[RenderJob] = []
+    real = Workers.submit
+
+    def spy(self: Workers, fn: Callable[..., object], *args: object):  # type: ignore[no-untyped-def]
+        jobs.extend(arg for arg in args if isinstance(arg, RenderJob))
+        return real(self, fn, *args)
+
+    monkeypatch.setattr(Workers, "submit", spy)
+    build(root)
+    assert len(jobs) == 3
+    assert all(job.source is None and job.source_path is not None for job in jobs)
+    downloaded = [job for job in jobs if job.source_packed]
+    assert len(downloaded) == 1
+    assert downloaded[0].source_path.is_relative_to(root / ".cache/guidesmith/downloads")
+    with Image.open(root / "site/05-second-guide/step-01.png") as shown:
+        assert shown.convert("RGB").getpixel((5, 5)) == (245, 158, 11)  # #F59E0B, as drawn
+
+
+def test_a_download_damaged_after_planning_is_refused_by_the_worker(
+    project: Callable[[str], Path], httpserver
+) -> None:
+    root = project("basic")
+    served = (root / "guides/assets/second/01.png").read_bytes()
+    httpserver.expect_request("/shot.png").respond_with_data(served, content_type="image/png")
+    url = httpserver.url_for("/shot.png")
+    spec = ImageSpec.model_validate({"src": url, "format": "png"})
+    from generator.fetch import Fetcher
+
+    fetcher = Fetcher(tmp := root / ".cache/guidesmith", root)
+    assert fetcher.read(url, root) == served
+    entry = fetcher.cached_download(url)
+    assert entry is not None
+    entry.write_bytes(entry.read_bytes()[:-10])  # damaged after planning hashed it
+    job = RenderJob(None, None, None, spec.model_dump(mode="json"), tmp / "out.png",
+                    source_path=entry, source_digest=hashlib.sha256(served).hexdigest(),
+                    source_packed=True, max_bytes=10**6)
+    with pytest.raises(ImageProblem, match="changed while the build was running"):
+        render_job(job)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import CancelledError, Future
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 
-from generator.workers import DependencyFailed, Workers
+from generator.errors import GuideErrors
+from generator.outputs import Companion, Scheduled
+from generator.workers import POOL_BROKEN, DependencyFailed, Workers
 
 
 class _Inline:
@@ -85,3 +90,29 @@ def test_close_cancels_the_jobs_still_waiting_and_they_never_start(workers: Work
     with pytest.raises(CancelledError):
         waiting.result(timeout=5)
     assert ran == []
+
+
+def test_a_worker_that_dies_fails_its_job_and_the_next_use_starts_a_fresh_pool(
+    workers: Workers,
+) -> None:
+    dying = workers.submit(os._exit, 3)
+    waiting = workers.after([dying], workers.submit, pow, 2, 2)
+    with pytest.raises(BrokenProcessPool):
+        dying.result(timeout=60)
+    with pytest.raises(DependencyFailed):
+        waiting.result(timeout=60)
+    workers.close()
+    assert workers.submit(pow, 2, 5).result(timeout=60) == 32
+
+
+def test_a_broken_pool_is_one_clear_error_and_the_pool_is_dropped(tmp_path: Path) -> None:
+    workers = Workers(1)
+    workers.submit(pow, 1, 1).result(timeout=60)  # the pool exists
+    broken: Future = Future()
+    broken.set_exception(BrokenProcessPool("gone"))
+    companion = Companion("g/g.pdf", tmp_path / "x.pdf", "pdf", (), "a4", "S", None, tmp_path)
+    with pytest.raises(GuideErrors) as raised:
+        Scheduled([(companion, broken)], workers).wait()
+    assert [e.text() for e in raised.value.errors] == [f"g/g.pdf: {POOL_BROKEN}"]
+    assert workers.submit(pow, 3, 2).result(timeout=60) == 9  # a fresh pool
+    workers.close()
