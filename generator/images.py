@@ -34,6 +34,7 @@ from generator.loader import LoadedGuide, format_loc
 from generator.markers import builtin_marker, ensure_rgba, parse_builtin
 from generator.model import Image, Step
 from generator.render.printimages import keep_print_version
+from generator.render.views import StepImage
 from generator.sources import SourceFacts, SourceIndex
 from generator.workers import POOL_BROKEN, Workers
 
@@ -45,18 +46,6 @@ MAX_SIDE = {"jpeg": 65500, "webp": 16383, "png": 65500}
 SOURCE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 _WARNINGS_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class StepImage:
-    """One rendered screenshot, as pages need to know it."""
-
-    number: int
-    filename: str
-    path: Path
-    width: int
-    height: int
-    placeholder: bool = False
 
 
 @dataclass(frozen=True)

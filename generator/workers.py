@@ -27,9 +27,11 @@ POOL_BROKEN = (
     "a worker process stopped abruptly (killed, or out of memory?); nothing was published, "
     "run the build again"
 )
-# What the workers need, imported once in the forkserver rather than in every worker.
-RENDERERS = ("generator.images", "generator.outputs")
-PDF_RENDERERS = ("generator.render.handout",)
+# What the workers need, imported once in the forkserver rather than in every worker. With
+# PDFs, only what pages and PDFs need: an edit's PDF job waits for the server to be ready,
+# while an image job can import the image pipeline itself (the first in each worker).
+RENDERERS = ("generator.images",)
+PDF_RENDERERS = ("generator.render.companions", "generator.render.handout", "generator.render.html")
 
 _warm = False
 
@@ -58,9 +60,7 @@ def warm_up(*, pdf: bool = True) -> None:
     _warm = True
     context = get_context("forkserver")
     # generator.frozen last: it freezes what the others made (see that module).
-    context.set_forkserver_preload(
-        [*RENDERERS, *(PDF_RENDERERS if pdf else ()), "generator.frozen"]
-    )
+    context.set_forkserver_preload([*(PDF_RENDERERS if pdf else RENDERERS), "generator.frozen"])
     saved = [os.dup(1), os.dup(2)]
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:

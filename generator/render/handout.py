@@ -32,7 +32,6 @@ from pikepdf import Array, Dictionary, Name, Pdf, String
 
 from generator import __version__
 from generator.fsutil import read_checked, write_checked
-from generator.render.context import GuideView
 from generator.render.pdf import (
     TEMPLATES_DIR,
     build_date,
@@ -56,6 +55,7 @@ from generator.render.printimages import (
     PRINT_DPI,
     paper_named,
 )
+from generator.render.views import GuideView
 
 # cache(key, make) -> the bytes kept under `key`, from make() when there are none yet.
 Cache = Callable[[str, Callable[[], bytes]], bytes]

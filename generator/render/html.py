@@ -12,9 +12,8 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
-from generator.images import StepImage
-from generator.render.context import GuideView, SectionView, StepView
 from generator.render.environment import environment
+from generator.render.views import GuideView, SectionView, StepImage, StepView
 
 MIME_TYPES = {
     "jpg": "image/jpeg",

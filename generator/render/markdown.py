@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.render.context import GuideView
 from generator.render.environment import environment
+from generator.render.views import GuideView
 
 
 @dataclass(frozen=True)

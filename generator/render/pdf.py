@@ -34,10 +34,10 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from generator import __version__
-from generator.render.context import GuideView
 from generator.render.environment import environment
 from generator.render.pdfpages import number_pdf, page_count
 from generator.render.printimages import IMAGE_MAX_HEIGHT_MM, Paper, paper_named, print_jpeg
+from generator.render.views import GuideView
 
 IMAGE_SCHEME = "guidesmith-image"
 TEMPLATES_DIR = Path(str(files("generator") / "templates")).resolve()
