@@ -113,10 +113,3 @@ def encode_for_print(image: PIL.Image.Image, box: tuple[int, int], quality: int)
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=quality, optimize=True)
     return buffer.getvalue()
-
-
-def prepare_print_images(paths: list[Path], paper: str) -> None:
-    """Make the print versions of these images ahead of the PDFs that embed them."""
-    box = paper_named(paper).image_box_px()
-    for path in paths:
-        print_jpeg(path, box)
