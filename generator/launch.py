@@ -13,6 +13,7 @@ standard streams and logging are flushed here first.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -41,6 +42,8 @@ def main() -> None:
 
         cool_down()
     logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:  # None when the caller closed it
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
     os._exit(code)

@@ -57,16 +57,19 @@ def warm_up(*, pdf: bool = True) -> None:
     global _warm
     if _warm:
         return
-    _warm = True
     context = get_context("forkserver")
     # generator.frozen last: it freezes what the others made (see that module).
     context.set_forkserver_preload([*(PDF_RENDERERS if pdf else RENDERERS), "generator.frozen"])
-    saved = [os.dup(1), os.dup(2)]
+    try:
+        saved = [os.dup(1), os.dup(2)]
+    except OSError:  # no standard output to set aside (closed): the pool starts it later
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         forkserver.ensure_running()
+        _warm = True
     finally:
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)

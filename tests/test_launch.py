@@ -35,3 +35,14 @@ def test_version_goes_to_standard_output(tmp_path: Path) -> None:
     done = run("--version", cwd=tmp_path)
     assert done.returncode == 0
     assert done.stdout.startswith("guidesmith, version ")
+
+
+def test_a_build_with_its_output_closed_still_builds_and_exits_zero(
+    project: Callable[[str], Path],
+) -> None:
+    root = project("basic")
+    done = subprocess.run(["sh", "-c", f"'{GUIDESMITH}' build >&-"], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert (root / "site/handout.pdf").is_file()
