@@ -65,9 +65,10 @@ def _check_out_dir(out_dir: Path, docs_dir: Path) -> None:
         )
 
 
-def _parent_made(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+def _copy(source: Path, target: Path) -> None:
+    """A docs file into the export: a copy, never a link to the author's file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
 
 
 def export_markdown(
@@ -113,7 +114,7 @@ def export_markdown(
                 continue
             if file.abs_src_path is None or (staging / file.src_uri).exists():
                 continue  # a generated page wins over a docs file of the same name
-            shutil.copyfile(file.abs_src_path, _parent_made(staging / file.src_uri))
+            _copy(Path(file.abs_src_path), staging / file.src_uri)
             others += 1
         atomic_write(staging / MARKER_FILE, "Written by `guidesmith markdown`; replaced whole "
                      "by the next run.\n")

@@ -176,12 +176,11 @@ class Workers:
         target = pending.target
         if not target.set_running_or_notify_cancel():
             return
-        failed = [need for need in pending.needs if need.cancelled() or need.exception()]
-        if failed:
+        if any(need.cancelled() or need.exception() for need in pending.needs):
             target.set_exception(DependencyFailed())
             return
         try:
-            forward(pending.submit(pending.fn, *pending.args), target)
+            _forward(pending.submit(pending.fn, *pending.args), target)
         except Exception as exc:  # e.g. the pool is shut down or broken
             target.set_exception(exc)
 
@@ -227,7 +226,7 @@ class _Pending:
         self.target = target
 
 
-def forward(source: Future[Any], target: Future[Any]) -> None:
+def _forward(source: Future[Any], target: Future[Any]) -> None:
     """Complete `target` as `source` completes (`target` must be running or pending)."""
 
     def done(finished: Future[Any]) -> None:

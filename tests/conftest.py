@@ -40,3 +40,19 @@ def project(tmp_path: Path) -> Callable[[str], Path]:
         return root
 
     return make
+
+
+SECOND_GUIDE = "guides/05-second-guide.yml"
+SECOND_SHOT = "assets/second/01.png"
+
+
+def serve_second_screenshot(root: Path, httpserver, *, rewrite: bool = True) -> tuple[str, bytes]:
+    """Serve the basic project's second-guide screenshot at /shot.png and (unless told
+    not to) point that guide at the URL; return the URL and the bytes served."""
+    served = (root / "guides" / SECOND_SHOT).read_bytes()
+    httpserver.expect_request("/shot.png").respond_with_data(served, content_type="image/png")
+    url = httpserver.url_for("/shot.png")
+    if rewrite:
+        guide = root / SECOND_GUIDE
+        guide.write_text(guide.read_text().replace(f"src: {SECOND_SHOT}", f"src: {url}"))
+    return url, served

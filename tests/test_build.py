@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import serve_second_screenshot
 from PIL import Image
 
 from generator.cli import main
@@ -120,11 +121,7 @@ def test_placeholders_stand_in_for_missing_screenshots(built: Path) -> None:
 
 def test_remote_screenshots_are_downloaded_once(project: Callable[[str], Path], httpserver) -> None:
     root = project("basic")
-    served = (root / "guides/assets/second/01.png").read_bytes()
-    httpserver.expect_request("/shot.png").respond_with_data(served, content_type="image/png")
-    guide = root / "guides/05-second-guide.yml"
-    guide.write_text(guide.read_text().replace(
-        "src: assets/second/01.png", f"src: {httpserver.url_for('/shot.png')}"))
+    serve_second_screenshot(root, httpserver)
     assert build(root)[0] == 0
     assert build(root, "--offline")[0] == 0
     assert len(httpserver.log) == 1

@@ -27,7 +27,7 @@ from pathlib import Path
 import PIL.Image
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, draw_screenshot
+from conftest import FIXTURES, draw_screenshot, serve_second_screenshot
 from PIL import Image
 from pypdf import PdfReader
 
@@ -609,9 +609,7 @@ def test_offline_builds_never_open_a_network_socket(
     project: Callable[[str], Path], httpserver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = project("basic")
-    served = (root / "guides/assets/second/01.png").read_bytes()
-    httpserver.expect_request("/shot.png").respond_with_data(served, content_type="image/png")
-    edit(root / SECOND, "src: assets/second/01.png", f"src: {httpserver.url_for('/shot.png')}")
+    serve_second_screenshot(root, httpserver)
     assert run(root, "build")[0] == 0  # online: the screenshot is downloaded and cached
     never = "http://127.0.0.1:9/never-downloaded.png"
     edit(root / FIRST, "src: assets/first/02.png", f"src: {never}")

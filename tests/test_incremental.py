@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import serve_second_screenshot
 from PIL import Image
 
 from generator import fetch
 from generator.cli import main
+from generator.fetch import Fetcher
 from generator.images import ImageProblem, RenderJob, render_job
 from generator.model import Image as ImageSpec
 from generator.sources import RACY_SECONDS
@@ -139,11 +141,7 @@ def test_render_jobs_carry_no_screenshot_bytes_whatever_the_source(
     project: Callable[[str], Path], httpserver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = project("basic")
-    served = (root / "guides/assets/second/01.png").read_bytes()
-    httpserver.expect_request("/shot.png").respond_with_data(served, content_type="image/png")
-    guide = root / "guides/05-second-guide.yml"
-    guide.write_text(guide.read_text().replace(
-        "src: assets/second/01.png", f"src: {httpserver.url_for('/shot.png')}"))
+    serve_second_screenshot(root, httpserver)
     jobs: list[RenderJob] = []
     real = Workers.submit
 
@@ -166,18 +164,15 @@ def test_a_download_damaged_after_planning_is_refused_by_the_worker(
     project: Callable[[str], Path], httpserver
 ) -> None:
     root = project("basic")
-    served = (root / "guides/assets/second/01.png").read_bytes()
-    httpserver.expect_request("/shot.png").respond_with_data(served, content_type="image/png")
-    url = httpserver.url_for("/shot.png")
+    url, served = serve_second_screenshot(root, httpserver, rewrite=False)
     spec = ImageSpec.model_validate({"src": url, "format": "png"})
-    from generator.fetch import Fetcher
-
-    fetcher = Fetcher(tmp := root / ".cache/guidesmith", root)
+    cache = root / ".cache/guidesmith"
+    fetcher = Fetcher(cache, root)
     assert fetcher.read(url, root) == served
     entry = fetcher.cached_download(url)
     assert entry is not None
     entry.write_bytes(entry.read_bytes()[:-10])  # damaged after planning hashed it
-    job = RenderJob(None, None, None, spec.model_dump(mode="json"), tmp / "out.png",
+    job = RenderJob(None, None, None, spec.model_dump(mode="json"), cache / "out.png",
                     source_path=entry, source_digest=hashlib.sha256(served).hexdigest(),
                     source_packed=True, max_bytes=10**6)
     with pytest.raises(ImageProblem, match="changed while the build was running"):

@@ -143,8 +143,8 @@ def front_key(
         "site_name": site_name,
         "site_url": site_url,
         "title": title,
-        "paper": dataclasses.asdict(paper_named(paper)),
-        "date": dataclasses.asdict(build_date()),
+        "paper": paper_named(paper),
+        "date": build_date(),
     })
 
 
