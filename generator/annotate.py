@@ -50,6 +50,14 @@ INK: RGB = (17, 24, 39)
 
 
 @dataclass(frozen=True)
+class Note:
+    """A warning about one annotation: where in the image spec it is, and what is wrong."""
+
+    field: tuple[str | int, ...]
+    message: str
+
+
+@dataclass(frozen=True)
 class Frame:
     """Where source pixels land on the output: the crop box and the output size."""
 
@@ -102,18 +110,10 @@ def redact(
     full_w, full_h = full_size or img.size
     sx, sy = img.width / full_w, img.height / full_h
     out = img.copy()
-    warnings: list[str] = []
-    for index, redaction in enumerate(redactions):
-        x1, y1, x2, y2 = redaction.box
-        inside = (max(x1, 0), max(y1, 0), min(x2, full_w), min(y2, full_h))
-        name = f"redact[{index}] box {redaction.box}"
-        if inside[2] <= inside[0] or inside[3] <= inside[1]:
-            warnings.append(f"{name} is outside the {full_w}x{full_h} image: it hides nothing")
+    for redaction in redactions:
+        inside = _within(redaction.box, (full_w, full_h))
+        if inside is None:
             continue
-        if inside != redaction.box:
-            warnings.append(
-                f"{name} is partly outside the {full_w}x{full_h} image; the part inside is hidden"
-            )
         area = (
             math.floor(inside[0] * sx),
             math.floor(inside[1] * sy),
@@ -123,7 +123,31 @@ def redact(
         height = inside[3] - inside[1]  # in the original's pixels, so sizes do not depend on sx
         patch = _hidden(out.crop(area), redaction.style, height, sy)
         out.paste(patch if out.mode == patch.mode else patch.convert(out.mode), area[:2])
-    return out, warnings
+    return out, [note.message for note in redaction_notes(redactions, (full_w, full_h))]
+
+
+def _within(box: Box, size: Size) -> Box | None:
+    """The part of `box` inside an image of `size`, or None when nothing of it is."""
+    x1, y1, x2, y2 = box
+    inside = (max(x1, 0), max(y1, 0), min(x2, size[0]), min(y2, size[1]))
+    return None if inside[2] <= inside[0] or inside[3] <= inside[1] else inside
+
+
+def redaction_notes(redactions: list[Redaction], full: Size) -> list[Note]:
+    """What a reader would not get from the redaction boxes: one partly or wholly off the
+    image (what the author meant to hide may show)."""
+    notes = []
+    full_w, full_h = full
+    for index, redaction in enumerate(redactions):
+        name = f"redact[{index}] box {redaction.box}"
+        inside = _within(redaction.box, full)
+        if inside is None:
+            notes.append(Note(("redact", index),
+                              f"{name} is outside the {full_w}x{full_h} image: it hides nothing"))
+        elif inside != redaction.box:
+            notes.append(Note(("redact", index), f"{name} is partly outside the {full_w}x{full_h}"
+                                                 " image; the part inside is hidden"))
+    return notes
 
 
 def _hidden(region: PILImage.Image, style: str, height: int, scale: float) -> PILImage.Image:
@@ -175,35 +199,37 @@ def _snap_levels(img: PILImage.Image, step: int) -> PILImage.Image:
 def draw(img: PILImage.Image, spec: ImageSpec, frame: Frame) -> tuple[PILImage.Image, list[str]]:
     """`img` with the spec's highlights, then arrows, then labels drawn on it; and warnings."""
     out = img.copy()
-    warnings: list[str] = []
-    for index, highlight in enumerate(spec.highlight):
-        warnings += _box_warnings(f"highlight[{index}] box {highlight.box}", highlight.box, frame)
+    for highlight in spec.highlight:
         _draw_highlight(out, highlight, frame)
+    for arrow in spec.arrow:
+        _draw_arrow(out, arrow, frame)
+    for label in spec.label:
+        _draw_label(out, label, frame)
+    return out, [note.message for note in drawing_notes(spec, frame)]
+
+
+def drawing_notes(spec: ImageSpec, frame: Frame) -> list[Note]:
+    """Highlights, arrows and labels that the crop cuts off or hides."""
+    notes = []
+    for index, highlight in enumerate(spec.highlight):
+        name = f"highlight[{index}] box {highlight.box}"
+        x1, y1, x2, y2 = highlight.box
+        cx1, cy1, cx2, cy2 = frame.box
+        if x2 <= cx1 or x1 >= cx2 or y2 <= cy1 or y1 >= cy2:
+            notes.append(Note(("highlight", index),
+                              f"{name} is outside the crop box {frame.box}: it is not shown"))
+        elif x1 < cx1 or y1 < cy1 or x2 > cx2 or y2 > cy2:
+            notes.append(Note(("highlight", index), f"{name} is not entirely inside the crop"
+                                                    f" box {frame.box}; it is cut off"))
     for index, arrow in enumerate(spec.arrow):
         if not (frame.inside(arrow.from_) and frame.inside(arrow.to)):
-            warnings.append(
-                f"arrow[{index}] from {arrow.from_} to {arrow.to} leaves the crop box"
-                f" {frame.box}; it is cut off"
-            )
-        _draw_arrow(out, arrow, frame)
+            notes.append(Note(("arrow", index), f"arrow[{index}] from {arrow.from_} to"
+                              f" {arrow.to} leaves the crop box {frame.box}; it is cut off"))
     for index, label in enumerate(spec.label):
         if not frame.inside(label.at):
-            warnings.append(
-                f"label[{index}] at {label.at} is outside the crop box {frame.box};"
-                " the badge is cut off or not shown"
-            )
-        _draw_label(out, label, frame)
-    return out, warnings
-
-
-def _box_warnings(name: str, box: Box, frame: Frame) -> list[str]:
-    x1, y1, x2, y2 = box
-    cx1, cy1, cx2, cy2 = frame.box
-    if x2 <= cx1 or x1 >= cx2 or y2 <= cy1 or y1 >= cy2:
-        return [f"{name} is outside the crop box {frame.box}: it is not shown"]
-    if x1 < cx1 or y1 < cy1 or x2 > cx2 or y2 > cy2:
-        return [f"{name} is not entirely inside the crop box {frame.box}; it is cut off"]
-    return []
+            notes.append(Note(("label", index), f"label[{index}] at {label.at} is outside the"
+                              f" crop box {frame.box}; the badge is cut off or not shown"))
+    return notes
 
 
 class _Overlay:
@@ -388,43 +414,59 @@ def zoom(
     enlarging the output. It goes in the corner farthest from what it magnifies, so it never
     hides the target, inside a white border with a soft shadow and a thin grey line.
     """
+    placed, notes = zoom_geometry(spec, frame, full_size, click)
+    if placed is None:
+        return img, [note.message for note in notes]
+    region, size, focus = placed
     full_w, full_h = full_size
-    (sx, sy), factor = frame.scale, spec.factor
-    warnings: list[str] = []
-    if spec.box is not None:
-        x1, y1, x2, y2 = spec.box
-        region = (max(x1, 0), max(y1, 0), min(x2, full_w), min(y2, full_h))
-        if region[2] <= region[0] or region[3] <= region[1]:
-            return img, [f"zoom box {spec.box} is outside the {full_w}x{full_h} image: no inset"]
-        if region != spec.box:
-            warnings.append(f"zoom box {spec.box} is partly outside the {full_w}x{full_h}"
-                            " image; the part inside is magnified")
-        width, height = (region[2] - region[0]) * sx * factor, (region[3] - region[1]) * sy * factor
-        fit = min(1.0, ZOOM_MAX_SHARE * frame.size[0] / width,
-                  ZOOM_MAX_SHARE * frame.size[1] / height)
-        if fit < 1:
-            warnings.append(f"zoom box {spec.box} magnified {factor:g}x is larger than half the"
-                            f" image; shown at {factor * fit:.2g}x")
-        size = (max(1, round(width * fit)), max(1, round(height * fit)))
-        focus = frame.edge(((region[0] + region[2]) / 2, (region[1] + region[3]) / 2))
-    elif click is not None:
-        size = (round(frame.size[0] * ZOOM_SHARE), round(frame.size[1] * ZOOM_SHARE))
-        region_w = min(full_w, size[0] / (sx * factor))
-        region_h = min(full_h, size[1] / (sy * factor))
-        left = min(max(click[0] + 0.5 - region_w / 2, 0), full_w - region_w)
-        top = min(max(click[1] + 0.5 - region_h / 2, 0), full_h - region_h)
-        region = (left, top, left + region_w, top + region_h)
-        size = (max(1, round(region_w * sx * factor)), max(1, round(region_h * sy * factor)))
-        focus = frame.centre(click)
-    else:
-        return img, ["zoom has no box and the image has no marker: nothing to magnify;"
-                     " give zoom a box"]
     ssx, ssy = source.width / full_w, source.height / full_h
     inset = source.resize(
         size, PILImage.Resampling.LANCZOS,
         box=(region[0] * ssx, region[1] * ssy, region[2] * ssx, region[3] * ssy),
     )
-    return _place_inset(img, _opaque(inset), frame, focus), warnings
+    return _place_inset(img, _opaque(inset), frame, focus), [note.message for note in notes]
+
+
+ZoomPlace = tuple[tuple[float, float, float, float], Size, XY]
+
+
+def zoom_geometry(
+    spec: Zoom, frame: Frame, full_size: Size, click: Point | None
+) -> tuple[ZoomPlace | None, list[Note]]:
+    """Where the inset comes from (source region), its size and the output point it
+    magnifies; None when there is nothing to magnify. And what the author should know."""
+    full_w, full_h = full_size
+    (sx, sy), factor = frame.scale, spec.factor
+    notes: list[Note] = []
+    if spec.box is not None:
+        x1, y1, x2, y2 = spec.box
+        region = (max(x1, 0), max(y1, 0), min(x2, full_w), min(y2, full_h))
+        if region[2] <= region[0] or region[3] <= region[1]:
+            return None, [Note(("zoom",), f"zoom box {spec.box} is outside the"
+                               f" {full_w}x{full_h} image: no inset")]
+        if region != spec.box:
+            notes.append(Note(("zoom",), f"zoom box {spec.box} is partly outside the"
+                              f" {full_w}x{full_h} image; the part inside is magnified"))
+        width, height = (region[2] - region[0]) * sx * factor, (region[3] - region[1]) * sy * factor
+        fit = min(1.0, ZOOM_MAX_SHARE * frame.size[0] / width,
+                  ZOOM_MAX_SHARE * frame.size[1] / height)
+        if fit < 1:
+            notes.append(Note(("zoom",), f"zoom box {spec.box} magnified {factor:g}x is larger"
+                              f" than half the image; shown at {factor * fit:.2g}x"))
+        size = (max(1, round(width * fit)), max(1, round(height * fit)))
+        focus = frame.edge(((region[0] + region[2]) / 2, (region[1] + region[3]) / 2))
+        return (region, size, focus), notes
+    if click is None:
+        return None, [Note(("zoom",), "zoom has no box and the image has no marker: nothing to"
+                           " magnify; give zoom a box")]
+    size = (round(frame.size[0] * ZOOM_SHARE), round(frame.size[1] * ZOOM_SHARE))
+    region_w = min(full_w, size[0] / (sx * factor))
+    region_h = min(full_h, size[1] / (sy * factor))
+    left = min(max(click[0] + 0.5 - region_w / 2, 0), full_w - region_w)
+    top = min(max(click[1] + 0.5 - region_h / 2, 0), full_h - region_h)
+    region_f = (left, top, left + region_w, top + region_h)
+    size = (max(1, round(region_w * sx * factor)), max(1, round(region_h * sy * factor)))
+    return (region_f, size, frame.centre(click)), notes
 
 
 def _place_inset(

@@ -9,20 +9,19 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import click
-from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 from rich.console import Console
 
 from generator import __version__
-from generator.checks import marker_problems
 from generator.errors import GuideError, GuideErrors
 from generator.explain import ExplainError, explain
 from generator.export import ExportError, export_markdown
 from generator.fetch import Fetcher
 from generator.fsutil import atomic_write, cache_dir
 from generator.importer import ImportProblem, import_file, run_import
-from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build, BuildOptions
+from generator.mkdocsconfig import ConfigProblem, load_mkdocs_config, options_of, project_of
+from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build
 from generator.scaffold import ScaffoldError, init_project, new_guide
 from generator.schema import schema_text, write_project_schema
 from generator.sitebuild import BuildLocked, build_site
@@ -56,19 +55,10 @@ def _print_problems(errors: list[GuideError], fmt: str = "text") -> None:
 
 
 def _load_mkdocs_config(config_file: Path) -> MkDocsConfig:
-    if not config_file.is_file():
-        raise click.ClickException(
-            f"{config_file} not found: run guidesmith where mkdocs.yml is, or pass --config-file"
-        )
     try:
-        config = load_config(str(config_file))
-    except (ConfigurationError, Abort, MkDocsException) as exc:
-        raise click.ClickException(f"{config_file}: {exc}") from None
-    if "guidesmith" not in config.plugins:
-        raise click.ClickException(
-            f"{config_file} does not enable the plugin: add `- guidesmith` under `plugins:`"
-        )
-    return config
+        return load_mkdocs_config(config_file)
+    except ConfigProblem as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 config_option = click.option(
@@ -120,23 +110,19 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
 def check(config_file: Path, offline: bool, fmt: str) -> None:
     """Validate every guide and its images without writing any output."""
     config = _load_mkdocs_config(config_file)
-    root = config_file.resolve().parent
-    options = BuildOptions(offline=offline or config.plugins["guidesmith"].config.offline)
-    build_ = Build(root, Path(config.docs_dir), cache_dir(root), options)
+    build_ = Build(project_of(config), options_of(config, offline=offline))
     try:
-        guides = build_.load()
-        planned = build_.images.plan(guides, render=False)
-        warnings = build_.warnings + build_.images.notes
-        warnings += marker_problems(build_.fetcher, planned)
+        plan = build_.start(render=False)
+        warnings = build_.finish().warnings
     except GuideErrors as exc:
         _print_problems(exc.errors, fmt)
         sys.exit(1)
     finally:
         build_.close()
-    _print_problems(warnings, fmt)
+    _print_problems(list(warnings), fmt)
     if fmt == "text":
-        steps = sum(len(g.guide.numbered_steps()) for g in guides)
-        console.print(f"{len(guides)} guide(s), {steps} step(s): no errors.")
+        steps = sum(len(loaded.guide.numbered_steps()) for loaded in plan.guides)
+        console.print(f"{len(plan.guides)} guide(s), {steps} step(s): no errors.")
 
 
 @main.command("import")
@@ -288,28 +274,17 @@ def markdown(config_file: Path, out_dir: Path, target: str, offline: bool, place
     """
     _setup_logging(verbose)
     config = _load_mkdocs_config(config_file)
-    plugin_config = config.plugins["guidesmith"].config
-    root = config_file.resolve().parent
-    options = BuildOptions(
-        offline=plugin_config.offline or offline,
-        placeholders=plugin_config.placeholders or placeholders,
-        standalone=plugin_config.standalone,
-        pdf=plugin_config.pdf,
-        paper=plugin_config.paper,
-        workers=plugin_config.workers,
-    )
     try:
-        result = export_markdown(config, out_dir, options,
-                                 cache_root=root / plugin_config.cache_dir,
-                                 handout=plugin_config.handout,
-                                 source_relative=target == "zensical")
+        result = export_markdown(config, project_of(config),
+                                 options_of(config, offline=offline, placeholders=placeholders),
+                                 out_dir, source_relative=target == "zensical")
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     except GuideErrors as exc:
         _print_problems(exc.errors)
         raise click.ClickException(
             f"{len(exc.errors)} problem(s); {out_dir} was left as it was") from None
-    _print_problems(result.warnings)
+    _print_problems(list(result.warnings))
     console.print(f"Wrote {out_dir}: {result.guides} guide page(s), {result.images} image(s), "
                   f"{result.companions} standalone page(s)/PDF(s), {result.other_files} other "
                   "file(s).", markup=False)

@@ -1,17 +1,22 @@
-"""cloudimg URLs <-> image fields. Pure: no I/O, nothing of ours but the model's names.
+"""cloudimg URLs <-> image fields. Pure: no I/O, and below the model (which reads URLs here).
 
 A Scribe export describes each screenshot as a cloudimg URL: the origin image's URL after
 the cloudimg host, and the operations in the query string. `parse_image_url` takes one
-apart into the fields of the guide format; `build_image_url` puts them back.
+apart into the fields of the guide format; explain.build_image_url puts them back.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, quote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from generator.model import Crop, Image, shown
+from generator.errors import shown
+
+Crop = tuple[int | None, int | None, int | None, int | None]
+# What an image is encoded as when nothing says otherwise: the guide format's defaults too.
+DEFAULT_FORMAT = "jpeg"
+DEFAULT_QUALITY = 90
 
 # Markdown exports escape '&' and '_' in various ways; undo them before parsing.
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -101,8 +106,8 @@ def fields_from_params(params: dict[str, str]) -> dict[str, Any]:
     """
     fields: dict[str, Any] = {
         "width": params.get("width"),
-        "format": params.get("force_format", Image.model_fields["format"].default),
-        "quality": params.get("q", Image.model_fields["quality"].default),
+        "format": params.get("force_format", DEFAULT_FORMAT),
+        "quality": params.get("q", DEFAULT_QUALITY),
         "marker": None,
     }
     # A corner left out is the image edge (None), as in the guide format.
@@ -147,7 +152,7 @@ def scribe_marker_colour(src: str) -> str | None:
     return match[1].upper() if match else None
 
 
-def _crop_params(crop: Crop) -> list[tuple[str, str]]:
+def crop_params(crop: Crop) -> list[tuple[str, str]]:
     """tl_px/br_px for a crop; the top-left edge is 0, the bottom-right edge has no number."""
     x1, y1, x2, y2 = crop
     params = []
@@ -158,29 +163,5 @@ def _crop_params(crop: Crop) -> list[tuple[str, str]]:
     return params
 
 
-def _number(value: float) -> str:
+def number_text(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
-
-
-def build_image_url(image: Image, token: str = "example") -> str:
-    """The cloudimg URL that describes `image` (for `explain` and round trips)."""
-    params: list[tuple[str, str]] = []
-    if image.crop is not None:
-        params += _crop_params(image.crop)
-    params += [("force_format", image.format), ("q", str(image.quality))]
-    if image.width is not None:
-        params.append(("width", str(image.width)))
-    if image.marker is not None:
-        m = image.marker
-        params += [
-            ("wat", "1"),
-            ("wat_opacity", _number(m.opacity)),
-            ("wat_gravity", m.gravity),
-            ("wat_url", m.src),
-            ("wat_pad", f"{m.pad[0]},{m.pad[1]}"),
-            ("wat_scale", str(m.scale)),
-        ]
-    params += list(image.params.items())
-    # '#' must be escaped: `builtin:circle#FB923C` would otherwise end the query.
-    query = "&".join(f"{quote(k, safe='')}={quote(v, safe=',:/.-')}" for k, v in params)
-    return f"https://{token}.cloudimg.io/{image.src}?{query}"

@@ -9,13 +9,16 @@ only what does not depend on it is stated.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from pydantic import ValidationError
 
 from generator import transform
 from generator.cloudimg import (
     CloudimgError,
+    crop_params,
     is_cloudimg_url,
+    number_text,
     parse_image_url,
     scribe_marker_colour,
     unescape,
@@ -182,3 +185,27 @@ def _explain_marker(
         result.warnings.append(
             f"the marker at {_point((left, top))} is entirely outside the {_size(out)} image"
         )
+
+
+def build_image_url(image: Image, token: str = "example") -> str:
+    """The cloudimg URL that describes `image` (for `explain` and round trips)."""
+    params: list[tuple[str, str]] = []
+    if image.crop is not None:
+        params += crop_params(image.crop)
+    params += [("force_format", image.format), ("q", str(image.quality))]
+    if image.width is not None:
+        params.append(("width", str(image.width)))
+    if image.marker is not None:
+        m = image.marker
+        params += [
+            ("wat", "1"),
+            ("wat_opacity", number_text(m.opacity)),
+            ("wat_gravity", m.gravity),
+            ("wat_url", m.src),
+            ("wat_pad", f"{m.pad[0]},{m.pad[1]}"),
+            ("wat_scale", str(m.scale)),
+        ]
+    params += list(image.params.items())
+    # '#' must be escaped: `builtin:circle#FB923C` would otherwise end the query.
+    query = "&".join(f"{quote(k, safe='')}={quote(v, safe=',:/.-')}" for k, v in params)
+    return f"https://{token}.cloudimg.io/{image.src}?{query}"

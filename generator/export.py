@@ -2,8 +2,9 @@
 
 `guidesmith markdown --out DIR` writes what the plugin would hand MkDocs (the same page
 Markdown, the same rendered images, the standalone pages and PDFs) plus the project's other
-docs files into DIR, so any site generator that reads a folder of Markdown builds the
-guides: MkDocs without the plugin, or Zensical, which runs no MkDocs plugins.
+published docs files into DIR, so any site generator that reads a folder of Markdown builds
+the guides: MkDocs without the plugin, or Zensical, which runs no MkDocs plugins. It is a
+loop over Build, as the plugin is: the same pages, files and publishing rule.
 
 DIR is filled beside itself and swapped in by rename, as site/ is, so it is never half
 written; a folder that guidesmith did not write is never replaced.
@@ -21,11 +22,8 @@ from mkdocs.structure.files import get_files
 
 from generator.errors import GuideError
 from generator.fsutil import atomic_write, inside, publish, swap_in
-from generator.outputs import plan_companions, schedule
-from generator.pipeline import GUIDE_SUFFIXES, Build, BuildOptions
+from generator.pipeline import Build, BuildOptions, Project
 
-# The same rule as the plugin's: guide files and source screenshots are not published.
-SOURCE_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 # Written into every export, so a later export knows the folder is its own to replace.
 MARKER_FILE = ".guidesmith-markdown"
 
@@ -41,14 +39,8 @@ class ExportResult:
     images: int
     companions: int
     other_files: int
-    warnings: list[GuideError]
-
-
-def is_published(src_uri: str) -> bool:
-    """Whether a docs file is copied as it is: not a guide, not a source screenshot."""
-    if "/" not in src_uri and src_uri.endswith(GUIDE_SUFFIXES):
-        return False
-    return not (src_uri.startswith("assets/") and src_uri.lower().endswith(SOURCE_IMAGE_SUFFIXES))
+    warnings: tuple[GuideError, ...]
+    nav: list[object]
 
 
 def _check_out_dir(out_dir: Path, docs_dir: Path) -> None:
@@ -65,15 +57,9 @@ def _check_out_dir(out_dir: Path, docs_dir: Path) -> None:
         )
 
 
-def _copy(source: Path, target: Path) -> None:
-    """A docs file into the export: a copy, never a link to the author's file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-
-
 def export_markdown(
-    config: MkDocsConfig, out_dir: Path, options: BuildOptions, *, cache_root: Path,
-    handout: bool = True, source_relative: bool = False,
+    config: MkDocsConfig, project: Project, options: BuildOptions, out_dir: Path, *,
+    source_relative: bool = False,
 ) -> ExportResult:
     """Write the project of `config` as plain docs files into `out_dir` (replacing it).
 
@@ -82,38 +68,31 @@ def export_markdown(
     URL against the Markdown file and rewrites it, so for it (`source_relative`) the links
     are relative to X.md: `X/step-01.jpg`.
     """
-    root = Path(config.config_file_path).resolve().parent
-    docs_dir = Path(config.docs_dir)
     out_dir = out_dir.resolve()
-    _check_out_dir(out_dir, docs_dir)
-    build = Build(root, docs_dir, cache_root, options)
+    _check_out_dir(out_dir, project.docs_dir)
+    build = Build(project, options)
     staging = out_dir.with_name(f".{out_dir.name}.new-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        build.load()
-        planned = build.plan_images()
-        companions = plan_companions(build, config.site_name, config.site_url, handout=handout)
-        scheduled = schedule(companions, planned, build.workers)
-        build.wait_images()
-        scheduled.wait()
+        build.start()
+        docs = [file for file in get_files(config) if not file.inclusion.is_excluded()]
+        nav = build.nav(file.src_uri for file in docs if "/" not in file.src_uri
+                        and file.src_uri.endswith(".md"))
         staging.mkdir(parents=True)
-        images = 0
-        for guide_images in planned:
-            slug = guide_images.loaded.slug
-            directory_urls = config.use_directory_urls and not source_relative
-            markdown = build.page_markdown(guide_images, directory_urls)
-            atomic_write(staging / f"{slug}.md", markdown)
-            for step_image in guide_images.images.values():
-                publish(step_image.path, staging / slug / step_image.filename)
-                images += 1
-        for companion in companions:
-            publish(companion.path, staging / companion.uri)
+        directory_urls = config.use_directory_urls and not source_relative
+        pages = build.pages(directory_urls=directory_urls)
+        for page in pages:
+            atomic_write(staging / page.uri, page.markdown)
+        result = build.finish()
+        outputs = build.outputs()
+        for output in outputs:
+            publish(output.path, staging / output.uri)
         others = 0
-        for file in get_files(config):
-            if file.inclusion.is_excluded() or not is_published(file.src_uri):
+        for file in docs:
+            if file.abs_src_path is None or not build.is_published(file.src_uri, file.abs_src_path):
                 continue
-            if file.abs_src_path is None or (staging / file.src_uri).exists():
-                continue  # a generated page wins over a docs file of the same name
+            if (staging / file.src_uri).exists():
+                continue  # a generated page or file wins over a docs file of the same name
             _copy(Path(file.abs_src_path), staging / file.src_uri)
             others += 1
         atomic_write(staging / MARKER_FILE, "Written by `guidesmith markdown`; replaced whole "
@@ -122,4 +101,12 @@ def export_markdown(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         build.close()
-    return ExportResult(out_dir, len(planned), images, len(companions), others, build.warnings)
+    images = len(outputs) - len(build.plan.companions)
+    return ExportResult(out_dir, result.guides, images, len(build.plan.companions), others,
+                        result.warnings, nav)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """A docs file into the export: a copy, never a link to the author's file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)

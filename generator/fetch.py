@@ -7,7 +7,6 @@ in place and must stay inside the project.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from generator import __version__
-from generator.fsutil import atomic_write, inside
+from generator.cache import DOWNLOADS, Store, key
+from generator.fsutil import inside
 
 if TYPE_CHECKING:  # httpx is imported on the first download: offline builds never need it
     import httpx
@@ -32,8 +32,6 @@ ALLOWED_SCHEMES = frozenset({"http", "https"})
 # a wrong URL that would otherwise surface later as a confusing Pillow error.
 IMAGE_TYPES = ("image/", "application/octet-stream", "binary/octet-stream")
 RETRY_STATUSES = frozenset({429}) | frozenset(range(500, 600))
-# Bumped when the cache entry format changes, so old entries read as corrupt and refresh.
-CACHE_MAGIC = b"guidesmith-download-v1 sha256="
 
 
 class FetchError(Exception):
@@ -81,6 +79,7 @@ class Fetcher:
         self.cache_root = cache_root
         self.project_root = project_root
         self.settings = settings if settings is not None else FetchSettings()
+        self.downloads = Store.of(cache_root, DOWNLOADS)
         self._client: httpx.Client | None = None
         self._closed = False
         self._guard = threading.Lock()
@@ -151,14 +150,15 @@ class Fetcher:
             return {src: future.result() for src, future in futures.items()}
 
     def cached_download(self, url: str) -> Path | None:
-        """The download cache entry of `url` (read it with read_entry), if there is one."""
-        path = self.cache_path(url)
-        return path if path.is_file() else None
+        """The intact download cache entry of `url`, if there is one."""
+        entry_key = key(DOWNLOADS, url)
+        if not self.downloads.has(entry_key, "bin"):
+            return None
+        return self.downloads.path(entry_key, "bin")
 
     def cache_path(self, url: str) -> Path:
-        """Where the download of `url` is kept: named by the URL's hash, no index to lose."""
-        key = hashlib.sha256(url.encode("utf-8")).hexdigest()
-        return self.cache_root / "downloads" / key[:2] / key
+        """Where the download of `url` is kept: named by the URL's key, no index to lose."""
+        return self.downloads.path(key(DOWNLOADS, url), "bin")
 
     # -- local files -------------------------------------------------------------------
 
@@ -204,22 +204,13 @@ class Fetcher:
             return self._url_locks.setdefault(url, threading.Lock())
 
     def _read_cache(self, url: str) -> bytes | None:
-        """The cached bytes, or None; a damaged entry is deleted so it gets fetched again."""
-        path = self.cache_path(url)
-        try:
-            entry = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        data = _unpack_entry(entry)
-        if data is None:
-            log.info("discarding a damaged download cache entry for %s (%s)", url, path)
-            path.unlink(missing_ok=True)
-        return data
+        """The cached bytes, or None; a damaged entry is dropped so it gets fetched again."""
+        return self.downloads.read(key(DOWNLOADS, url), "bin")
 
     def _write_cache(self, url: str, data: bytes) -> None:
         """Keep a download; a cache we cannot write costs time, not correctness."""
         try:
-            atomic_write(self.cache_path(url), _pack_entry(data))
+            self.downloads.put(key(DOWNLOADS, url), "bin", data, url=url)
         except OSError as exc:
             log.warning("cannot write the download cache for %s: %s", url, exc)
 
@@ -380,24 +371,3 @@ def _size(n: int) -> str:
     if n >= mib and n % mib == 0:
         return f"{n // mib} MB"
     return f"{n} bytes"
-
-
-def _pack_entry(data: bytes) -> bytes:
-    """A cache entry: one header line with the content's sha256, then the content."""
-    return CACHE_MAGIC + hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data
-
-
-def read_entry(path: Path, limit: int) -> bytes | None:
-    """The content of the download cache entry at `path`, or None when it is damaged."""
-    with path.open("rb") as f:
-        entry = f.read(len(CACHE_MAGIC) + 66 + limit)  # header line, then at most `limit`
-    return _unpack_entry(entry)
-
-
-def _unpack_entry(entry: bytes) -> bytes | None:
-    """The content of a cache entry, or None when it is truncated or altered."""
-    header, newline, data = entry.partition(b"\n")
-    if not newline or not header.startswith(CACHE_MAGIC):
-        return None
-    expected = header[len(CACHE_MAGIC) :]
-    return data if hashlib.sha256(data).hexdigest().encode("ascii") == expected else None

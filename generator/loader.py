@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -16,8 +15,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from yaml.nodes import Node, ScalarNode
 
+from generator.cache import PARSED, Store, key
 from generator.errors import GuideError, GuideErrors, display_path
-from generator.fsutil import atomic_write
 from generator.model import Guide, Section, Step, shown
 from generator.yamlsource import (
     YamlProblem,
@@ -85,10 +84,6 @@ class LoadedGuide:
             return load_yaml(self.text)[1]
         except YamlProblem:
             return None
-
-
-# Bump when load_yaml's output for the same text changes, or the cache entry's shape.
-_PARSE_VERSION = 2
 
 
 def format_loc(loc: tuple[int | str, ...]) -> str:
@@ -331,44 +326,43 @@ def slug_of(path: Path) -> str:
 
 
 def _parsed(
-    text: str, cache: Path | None
+    text: str, cache_root: Path | None
 ) -> tuple[Any, Node | None, dict[str, list[int]] | None, bool]:
     """The YAML data of `text` and where its values are written, from the cache when this
     very text was parsed before.
 
     Composing YAML with positions is the slow part of loading (pure Python); the data it
-    yields is plain JSON for any guide, and so are the positions, so both are kept by a
-    hash of the text. The node tree is composed again only when a message needs more than
-    a position. Returns (data, node or None, positions or None, whether from the cache).
+    yields is plain JSON for any guide, and so are the positions, so both are kept by the
+    text's key. The node tree is composed again only when a message needs more than a
+    position. Returns (data, node or None, positions or None, whether from the cache).
     """
-    entry = None
-    if cache is not None:
-        digest = hashlib.sha256(f"{_PARSE_VERSION}\0{text}".encode()).hexdigest()
-        entry = cache / digest[:2] / f"{digest}.json"
-        try:
-            kept = json.loads(entry.read_text(encoding="utf-8"))
-            return kept["data"], None, kept["positions"], True
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+    store = Store.of(cache_root, PARSED) if cache_root is not None else None
+    entry_key = key(PARSED, text)
+    if store is not None and (kept := store.read(entry_key, "parsed")) is not None:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            table = json.loads(kept)
+            return table["data"], None, table["positions"], True
     data, node = load_yaml(text)
     table = positions(node)
-    if entry is not None:
+    if store is not None:
         # Dates and the like are not JSON: such a file is simply parsed each time.
         with contextlib.suppress(TypeError, ValueError, OSError):
-            atomic_write(entry, json.dumps({"data": data, "positions": table},
-                                           ensure_ascii=False))
+            store.put(entry_key, "parsed", json.dumps({"data": data, "positions": table},
+                                                    ensure_ascii=False))
     return data, node, table, False
 
 
-def load_guide(path: Path, root: Path | None = None, cache: Path | None = None) -> LoadedGuide:
+def load_guide(
+    path: Path, root: Path | None = None, cache_root: Path | None = None
+) -> LoadedGuide:
     """Load and validate one guide; raise GuideErrors with every problem found.
 
-    `cache`: a folder where parsed YAML is kept by content (see `_parsed`).
+    `cache_root`: the project's cache, where parsed YAML is kept by content (see `_parsed`).
     """
     display = display_path(path, root)
     text = read_text(path, display)
     try:
-        data, node, table, cached = _parsed(text, cache)
+        data, node, table, cached = _parsed(text, cache_root)
     except YamlProblem as exc:
         raise GuideErrors([GuideError(display, exc.message, exc.line, exc.col)]) from None
     if cached and not isinstance(data, dict):

@@ -26,6 +26,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from generator.cloudimg import DEFAULT_FORMAT, DEFAULT_QUALITY, CloudimgError, Crop, parse_image_url
+from generator.errors import shown
+
+__all__ = ["Crop", "shown"]  # re-exported: the format's names, where the format is
+
 Gravity = Literal[
     "north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest", "center"
 ]
@@ -43,12 +48,6 @@ ZOOM_FACTORS = (1.5, 8.0)
 _LENGTH = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(p?)\s*$")
 _WHOLE = re.compile(r"^\s*([-+]?\d{1,9})(?:\.0*)?\s*$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-
-
-def shown(value: Any) -> str:
-    """A value as an error message quotes it: text in quotes, long values shortened."""
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _custom(kind: str, message: str, **context: Any) -> PydanticCustomError:
@@ -336,8 +335,8 @@ class ImageSettings(BaseModel):
     width: int | None = Field(
         None, description="Output width in pixels; height keeps the aspect ratio"
     )
-    format: ImageFormat = Field("jpeg", description="Output encoding")
-    quality: int = Field(90, ge=1, le=100, description="JPEG/WebP quality")
+    format: ImageFormat = Field(DEFAULT_FORMAT, description="Output encoding")
+    quality: int = Field(DEFAULT_QUALITY, ge=1, le=100, description="JPEG/WebP quality")
     marker: Marker | None = Field(None, description="The click marker; none when absent")
 
     @field_validator("width", mode="before")
@@ -366,9 +365,6 @@ class ImageSettings(BaseModel):
             value = value.strip().lower()
             return "jpeg" if value == "jpg" else value
         return value
-
-
-Crop = tuple[int | None, int | None, int | None, int | None]
 
 
 class Image(ImageSettings):
@@ -405,8 +401,6 @@ class Image(ImageSettings):
     @classmethod
     def _from_url(cls, data: Any) -> Any:
         if isinstance(data, str):
-            from generator.cloudimg import CloudimgError, parse_image_url
-
             try:
                 return parse_image_url(data)
             except CloudimgError as exc:

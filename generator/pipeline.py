@@ -1,24 +1,44 @@
-"""The one orchestration: a project's guides -> images -> outputs.
+"""The one hub of a build: a project's guides -> images -> views -> pages and files.
 
-The MkDocs plugin and the CLI both drive this module, so neither repeats the other.
+Every front end is a thin loop over `Build`: the MkDocs plugin (under MkDocs 1.x or
+ProperDocs), `guidesmith markdown --out` (and through it the Zensical engine) and
+`guidesmith check`. What is the same for all of them is decided here, once: which guides
+there are and in which order, what each page says, which files are made for the site, and
+what of the docs folder is published.
+
+    build = Build(project, options)
+    plan = build.start()               # load, plan images and companions, start the work
+    build.nav(pages)                   # the series navigation (chapters, order)
+    build.pages(directory_urls=...)    # each guide's Markdown page
+    build.outputs()                    # the files made for the site: images, companions
+    build.is_published(uri, path)      # whether a docs file is copied as it is
+    result = build.finish()            # wait; every problem at once, or the counts
+    build.close()
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.errors import GuideError, GuideErrors
+from generator.companions import (
+    CompanionSettings,
+    Scheduled,
+    plan_companions,
+    schedule,
+)
+from generator.errors import GuideError, GuideErrors, display_path
 from generator.fetch import Fetcher, FetchSettings
 from generator.hints import secret_hints
-from generator.images import GuideImages, ImageBuilder, StepImage
-from generator.loader import LoadedGuide, load_guide
-from generator.render.context import GuideView, guide_view
-from generator.render.markdown import page_links, render_page
-from generator.render.printimages import paper_named
+from generator.images import ImagePlan, ImagePlanner, Running, collect_images, submit_images
+from generator.loader import LoadedGuide, load_guide, slug_of
+from generator.present import guide_view
+from generator.printimages import paper_named
+from generator.render.markdown import page_links, problems_page, render_page, with_problems
+from generator.views import Companion, GuideView
 from generator.workers import Workers
 
 GUIDE_SUFFIXES = (".yml", ".yaml")
@@ -33,6 +53,17 @@ def env_flag(name: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Project:
+    """Where a project's guides are, where its cache is, and the site they are part of."""
+
+    root: Path
+    docs_dir: Path
+    cache_root: Path
+    site_name: str = ""
+    site_url: str | None = None
+
+
+@dataclass(frozen=True)
 class BuildOptions:
     """What a build produces and how it may fetch."""
 
@@ -40,8 +71,48 @@ class BuildOptions:
     placeholders: bool = False
     standalone: bool = True
     pdf: bool = True
+    handout: bool = True
     paper: str = "a4"
     workers: int | None = None
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What a started build will make: plain data, read by the front ends and `check`."""
+
+    guides: tuple[LoadedGuide, ...]
+    images: ImagePlan
+    views: tuple[GuideView, ...]
+    companions: tuple[Companion, ...]
+    warnings: tuple[GuideError, ...]
+    # Under `serve`: guides whose file has errors, by slug: (their path, the errors).
+    broken: dict[str, tuple[str, list[GuideError]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated page: its path in the docs folder and its Markdown."""
+
+    uri: str
+    markdown: str
+
+
+@dataclass(frozen=True)
+class Output:
+    """A file the build makes for the site: its path in the site and its cache entry."""
+
+    uri: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a finished build did."""
+
+    guides: int
+    images: int  # step images rendered (the rest came from the cache)
+    files: int  # standalone pages and PDFs made
+    warnings: tuple[GuideError, ...]
 
 
 def find_guides(docs_dir: Path) -> list[Path]:
@@ -51,47 +122,29 @@ def find_guides(docs_dir: Path) -> list[Path]:
     return sorted(p for p in docs_dir.iterdir() if p.suffix in GUIDE_SUFFIXES and p.is_file())
 
 
-def series_key(loaded: LoadedGuide) -> tuple[int, float, str]:
-    """Series order: guides with an `order` first, by it; the rest by title."""
+def series_order(guides: Iterable[LoadedGuide]) -> list[LoadedGuide]:
+    """The series as readers meet it, in the navigation and in the handout alike.
+
+    Guides with an `order` first, by it; the rest by slug. A chapter's guides stay together,
+    where its first guide is: a guide of another chapter (or of none) ordered between two of
+    them does not split it in two.
+    """
+    ordered = sorted(guides, key=_order_key)
+    series: list[LoadedGuide] = []
+    placed: set[str] = set()
+    for loaded in ordered:
+        chapter = loaded.guide.chapter
+        if chapter is None:
+            series.append(loaded)
+        elif chapter not in placed:
+            placed.add(chapter)
+            series += [other for other in ordered if other.guide.chapter == chapter]
+    return series
+
+
+def _order_key(loaded: LoadedGuide) -> tuple[int, float, str]:
     order = loaded.guide.order
     return (0 if order is not None else 1, order if order is not None else 0, loaded.slug)
-
-
-def load_guides(
-    paths: Iterable[Path], root: Path, cache: Path | None = None
-) -> tuple[list[LoadedGuide], list[GuideError]]:
-    """Every guide, in series order, and their warnings; GuideErrors lists all problems.
-
-    `cache`: where parsed YAML is kept by content, so unchanged guides load fast.
-    """
-    loaded: list[LoadedGuide] = []
-    problems: list[GuideError] = []
-    for path in paths:
-        try:
-            loaded.append(load_guide(path, root, cache))
-        except GuideErrors as exc:
-            problems.extend(exc.errors)
-    if problems:
-        raise GuideErrors(problems)
-    loaded.sort(key=series_key)
-    return loaded, [w for guide in loaded for w in guide.warnings]
-
-
-def series_nav(guides: list[LoadedGuide], pages: list[str]) -> list[Any]:
-    """An MkDocs `nav`: the other pages, then the guides grouped by chapter in order."""
-    nav: list[Any] = [page for page in pages if page == "index.md"]
-    nav += [page for page in pages if page != "index.md"]
-    chapters: dict[str, list[Any]] = {}
-    for loaded in guides:
-        entry = {escape_nav_title(loaded.guide.title): f"{loaded.slug}.md"}
-        if loaded.guide.chapter:
-            if loaded.guide.chapter not in chapters:
-                chapters[loaded.guide.chapter] = []
-                nav.append({escape_nav_title(loaded.guide.chapter): chapters[loaded.guide.chapter]})
-            chapters[loaded.guide.chapter].append(entry)
-        else:
-            nav.append(entry)
-    return nav
 
 
 def escape_nav_title(title: str) -> str:
@@ -106,80 +159,194 @@ def escape_nav_title(title: str) -> str:
 class Build:
     """One build of a project's guides; the plugin keeps one across `serve` rebuilds."""
 
-    def __init__(self, root: Path, docs_dir: Path, cache_root: Path, options: BuildOptions) -> None:
-        self.root = root
-        self.docs_dir = docs_dir
-        self.cache_root = cache_root
+    def __init__(self, project: Project, options: BuildOptions) -> None:
+        self.project = project
         self.options = options
-        self.fetcher = Fetcher(
-            cache_root, root, FetchSettings(offline=options.offline)
-        )
+        self.fetcher = Fetcher(project.cache_root, project.root,
+                               FetchSettings(offline=options.offline))
         self.workers = Workers(options.workers)
-        self.images = ImageBuilder(
-            self.fetcher, cache_root, placeholders=options.placeholders, workers=self.workers,
+        self.images = ImagePlanner(
+            self.fetcher, project.cache_root, placeholders=options.placeholders,
             print_box=paper_named(options.paper).image_box_px() if options.pdf else None,
         )
-        self.guides: list[LoadedGuide] = []
-        self.planned: list[GuideImages] = []
-        self.warnings: list[GuideError] = []
+        # Under `serve`: each guide's last version that loaded, kept across rebuilds.
+        self._last_good: dict[str, LoadedGuide] = {}
+        self._plan: BuildPlan | None = None
+        self._running: Running = {}
+        self._scheduled = Scheduled()
 
     @property
-    def parsed_cache(self) -> Path:
-        """Where parsed guide files are kept by content (see loader.load_guide)."""
-        return self.cache_root / "parsed"
+    def plan(self) -> BuildPlan:
+        if self._plan is None:
+            raise RuntimeError("Build.start() has not run")
+        return self._plan
 
-    def load(self) -> list[LoadedGuide]:
-        """Load every guide of the docs folder (raises GuideErrors with all problems).
+    # -- start ---------------------------------------------------------------------------
 
-        Warnings: the loader's, then hints (a secret shown in an unredacted screenshot).
+    def start(self, *, keep_last_good: bool = False, render: bool = True) -> BuildPlan:
+        """Load every guide, plan its images and companions, and start making them.
+
+        Raises GuideErrors with every problem of every guide (loading, then images: the
+        jobs already started are waited for, so one run reports them all). With
+        `keep_last_good` (`serve`), a guide with errors is shown as it last loaded, its
+        errors kept in `plan.broken`. With `render=False` (`check`), sources and markers are
+        decoded in full instead of rendered, and nothing is written but the caches' indexes.
         """
-        self.guides, self.warnings = load_guides(
-            find_guides(self.docs_dir), self.root, self.parsed_cache
-        )
-        self.warnings += [hint for loaded in self.guides for hint in secret_hints(loaded)]
-        return self.guides
+        guides, load_errors = self._load()
+        broken: dict[str, tuple[str, list[GuideError]]] = {}
+        if keep_last_good:
+            broken = _by_guide(load_errors, self.project.root)
+            self._last_good.update((loaded.slug, loaded) for loaded in guides)
+            shown = {loaded.slug for loaded in guides}
+            guides += [self._last_good[slug] for slug in broken
+                       if slug in self._last_good and slug not in shown]
+            load_errors = []
+        guides = series_order(guides)
+        warnings = [w for loaded in guides for w in loaded.warnings]
+        warnings += [hint for loaded in guides for hint in secret_hints(loaded)]
+        images = self.images.plan(guides)
+        self._running = submit_images(images, self.workers, verify=not render)
+        views = tuple(guide_view(g.loaded, g.images) for g in images.guides)
+        companions: tuple[Companion, ...] = ()
+        if render:
+            companions = plan_companions(views, self.project.cache_root, self._companion_settings())
+        problems = load_errors + images.errors
+        if problems:
+            problems += collect_images(images, self._running, self.workers)
+            self._running = {}
+            raise GuideErrors(_in_series_order(problems, guides))
+        self._scheduled = schedule(companions, self._running, self.workers)
+        warnings += [p for p in images.problems if p.severity == "warning"]
+        self._plan = BuildPlan(tuple(guides), images, views, companions, tuple(warnings), broken)
+        return self._plan
 
-    def local_sources(self) -> list[Path]:
-        """The local files the guides use as screenshots and markers (not URLs)."""
-        return [
-            loaded.base_dir / src
-            for loaded in self.guides
+    def _load(self) -> tuple[list[LoadedGuide], list[GuideError]]:
+        """Every guide that loads, and the problems of those that do not."""
+        guides: list[LoadedGuide] = []
+        problems: list[GuideError] = []
+        for path in find_guides(self.project.docs_dir):
+            try:
+                guides.append(load_guide(path, self.project.root, self.project.cache_root))
+            except GuideErrors as exc:
+                problems += exc.errors
+        return guides, problems
+
+    def _companion_settings(self) -> CompanionSettings:
+        options = self.options
+        return CompanionSettings(
+            standalone=options.standalone, pdf=options.pdf, handout=options.handout,
+            paper=options.paper, site_name=self.project.site_name,
+            site_url=self.project.site_url,
+        )
+
+    # -- what the front ends ask ---------------------------------------------------------
+
+    def nav(self, pages: Iterable[str]) -> list[Any]:
+        """An MkDocs `nav`: the home page, the other Markdown pages, then the guides in
+        series order, grouped by chapter; a guide with errors (under `serve`) last."""
+        pages = sorted(pages)
+        nav: list[Any] = [page for page in pages if page == "index.md"]
+        nav += [page for page in pages if page != "index.md"]
+        chapters: dict[str, list[Any]] = {}
+        for loaded in self.plan.guides:
+            entry = {escape_nav_title(loaded.guide.title): f"{loaded.slug}.md"}
+            chapter = loaded.guide.chapter
+            if chapter is None:
+                nav.append(entry)
+                continue
+            if chapter not in chapters:
+                chapters[chapter] = []
+                nav.append({escape_nav_title(chapter): chapters[chapter]})
+            chapters[chapter].append(entry)
+        shown = {loaded.slug for loaded in self.plan.guides}
+        nav += [{f"{slug} (errors)": f"{slug}.md"} for slug in self.plan.broken
+                if slug not in shown]
+        return nav
+
+    def pages(self, *, directory_urls: bool) -> list[Page]:
+        """Each guide's page, linking its images and companions relative to the page's URL
+        (`directory_urls`: `X/`, else `X.html`); under `serve`, a guide's errors on its page.
+        """
+        options = self.options
+        pages = []
+        for view in self.plan.views:
+            links = page_links(view.slug, directory_urls, options.standalone, options.pdf)
+            markdown = render_page(view, links)
+            if view.slug in self.plan.broken:
+                path, errors = self.plan.broken[view.slug]
+                markdown = with_problems(markdown, path, [e.text() for e in errors])
+            pages.append(Page(f"{view.slug}.md", markdown))
+        shown = {view.slug for view in self.plan.views}
+        for slug, (path, errors) in self.plan.broken.items():
+            if slug not in shown:  # broken since `serve` started: its errors alone
+                pages.append(Page(f"{slug}.md",
+                                  problems_page(slug, path, [e.text() for e in errors])))
+        return pages
+
+    def outputs(self) -> list[Output]:
+        """The files the build makes for the site, each with the cache entry it will be."""
+        files = [
+            Output(f"{guide.loaded.slug}/{planned.image.filename}", planned.image.path)
+            for guide in self.plan.images.guides
+            for planned in guide.planned
+        ]
+        return files + [Output(c.uri, c.path) for c in self.plan.companions]
+
+    def is_published(self, src_uri: str, abs_src_path: str | Path | None = None) -> bool:
+        """Whether a file of the docs folder is copied into the site as it is.
+
+        Guide files and the screenshots and markers guides use are inputs: never published,
+        by any front end. Every other file is (theme images, a logo, a favicon, downloads).
+        """
+        if "/" not in src_uri and src_uri.endswith(GUIDE_SUFFIXES):
+            return False
+        if abs_src_path is None:
+            abs_src_path = self.project.docs_dir / src_uri
+        return Path(abs_src_path).resolve() not in self._inputs()
+
+    def _inputs(self) -> set[Path]:
+        """The local files the guides read as screenshots and markers (not URLs)."""
+        return {
+            (loaded.base_dir / src).resolve()
+            for loaded in self.plan.guides
             for _, step in loaded.guide.numbered_steps()
             if step.image is not None
             for src in (step.image.src, step.image.marker.src if step.image.marker else "")
             if src and "://" not in src and not src.startswith("builtin:")
-        ]
+        }
 
-    def plan_images(self) -> list[GuideImages]:
-        """Fetch sources and submit render jobs; image sizes are known when this returns."""
-        self.images.rendered = 0
-        self.planned = self.images.plan(self.guides)
-        self.warnings += self.images.notes
-        return self.planned
+    # -- finish --------------------------------------------------------------------------
 
-    def wait_images(self) -> list[GuideError]:
-        """Wait for the rendering; return its warnings (they are in `warnings` too)."""
-        said = len(self.images.notes)
-        self.images.wait(self.planned)
-        late = self.images.notes[said:]
-        self.warnings += late
-        return late
-
-    def views(self) -> list[GuideView]:
-        """Every guide as the templates see it, in series order."""
-        return [guide_view(p.loaded, p.images) for p in self.planned]
-
-    @property
-    def sources(self) -> dict[str, tuple[LoadedGuide, dict[int, StepImage]]]:
-        """Each guide's loaded file and rendered images, by slug."""
-        return {p.loaded.slug: (p.loaded, p.images) for p in self.planned}
-
-    def page_markdown(self, planned: GuideImages, directory_urls: bool) -> str:
-        links = page_links(
-            planned.loaded.slug, directory_urls, self.options.standalone, self.options.pdf
-        )
-        return render_page(guide_view(planned.loaded, planned.images), links)
+    def finish(self) -> BuildResult:
+        """Wait for every image and companion; raise GuideErrors with every failure."""
+        plan = self.plan
+        problems = collect_images(plan.images, self._running, self.workers)
+        self._running = {}
+        if problems:
+            raise GuideErrors(problems)
+        self._scheduled.wait(self.workers)
+        made = self._scheduled.made
+        self._scheduled = Scheduled()
+        return BuildResult(len(plan.guides), plan.images.jobs, made, plan.warnings)
 
     def close(self) -> None:
         self.workers.close()
         self.fetcher.close()
+
+
+def _by_guide(
+    problems: list[GuideError], root: Path
+) -> dict[str, tuple[str, list[GuideError]]]:
+    """Problems grouped by the guide file they are in, by its slug."""
+    grouped: dict[str, tuple[str, list[GuideError]]] = {}
+    for problem in problems:
+        slug = slug_of(Path(problem.path))
+        grouped.setdefault(slug, (display_path(root / problem.path, root), []))[1].append(problem)
+    return grouped
+
+
+def _in_series_order(problems: list[GuideError], guides: list[LoadedGuide]) -> list[GuideError]:
+    """Problems by guide (series order; files that did not load first, by name), by line."""
+    order = {loaded.display: index for index, loaded in enumerate(guides)}
+    return sorted(problems, key=lambda p: (
+        order.get(p.path, -1), "" if p.path in order else p.path, p.line or 0))

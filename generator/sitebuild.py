@@ -28,7 +28,7 @@ class BuildLocked(Exception):
 
 
 @dataclass(frozen=True)
-class BuildResult:
+class SiteBuilt:
     site_dir: Path
     seconds: float
     guides: int
@@ -92,7 +92,7 @@ def recover(target: Path, cache: Path) -> None:
     sweep_temp_files(cache)
 
 
-def build_site(config: MkDocsConfig, *, clean: bool = False) -> BuildResult:
+def build_site(config: MkDocsConfig, *, clean: bool = False) -> SiteBuilt:
     """Build the project of `config` into its site_dir, atomically."""
     root = Path(config.config_file_path).resolve().parent
     target = Path(config.site_dir)
@@ -115,7 +115,7 @@ def build_site(config: MkDocsConfig, *, clean: bool = False) -> BuildResult:
         finally:
             config.site_dir = str(target)
             shutil.rmtree(staging, ignore_errors=True)
-            guides = len(plugin.build.guides) if plugin.build else 0
-            rendered = plugin.build.images.rendered if plugin.build else 0
             plugin.close()
-    return BuildResult(target, time.monotonic() - started, guides, rendered)
+    result = plugin.result
+    guides, rendered = (result.guides, result.images) if result else (0, 0)
+    return SiteBuilt(target, time.monotonic() - started, guides, rendered)

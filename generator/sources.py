@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.cache import CACHE_FORMAT
 from generator.fsutil import atomic_write, fingerprint
 
-INDEX_VERSION = 1
 # A file modified this recently (seconds) could change again within one mtime tick.
 RACY_SECONDS = 2.0
 
@@ -43,7 +43,7 @@ class SourceIndex:
         self._changed = False
         with contextlib.suppress(OSError, ValueError, TypeError):
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") == INDEX_VERSION and isinstance(data.get("files"), dict):
+            if data.get("version") == CACHE_FORMAT and isinstance(data.get("files"), dict):
                 self._entries = data["files"]
 
     def get(self, file: Path) -> SourceFacts | None:
@@ -77,5 +77,5 @@ class SourceIndex:
             return
         self._entries = kept
         with contextlib.suppress(OSError):
-            atomic_write(self.path, json.dumps({"version": INDEX_VERSION, "files": kept}))
+            atomic_write(self.path, json.dumps({"version": CACHE_FORMAT, "files": kept}))
             self._changed = False

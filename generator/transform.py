@@ -302,11 +302,10 @@ def render(
     if spec.marker is not None and marker is None:
         raise ValueError("render: spec.marker is set but no marker image was given")
     full = full_size or source.size
-    box, warnings = crop_box(full, spec.crop)
+    box, _ = crop_box(full, spec.crop)
     out = output_size(box[2] - box[0], box[3] - box[1], spec.width)
     if spec.redact:
-        source, notes = annotate.redact(normalise_mode(source), spec.redact, full)
-        warnings.extend(notes)
+        source, _ = annotate.redact(normalise_mode(source), spec.redact, full)
     if full == source.size:
         img = normalise_mode(source.crop(box))
         img = resize(img, out)
@@ -316,53 +315,83 @@ def render(
         img = resize(normalise_mode(source), out, scaled)
     keep_alpha = img.mode == "RGBA" and spec.format != "jpeg"
     frame = annotate.Frame(box, out)
+    marker_px = marker.size if marker is not None else None
     if spec.highlight or spec.arrow or spec.label:
-        img, notes = annotate.draw(img, spec, frame)
-        warnings.extend(notes)
+        img, _ = annotate.draw(img, spec, frame)
     if spec.zoom is not None:
-        click = _zoom_centre(spec, box, out, marker)
-        img, notes = annotate.zoom(img, normalise_mode(source), spec.zoom, frame, full, click)
-        warnings.extend(notes)
+        click = _zoom_centre(spec, box, out, marker_px)
+        img, _ = annotate.zoom(img, normalise_mode(source), spec.zoom, frame, full, click)
     if spec.marker is not None and marker is not None:
-        img, marker_warnings = _apply_marker(img, box, spec.marker, marker)
-        warnings.extend(marker_warnings)
+        img = _apply_marker(img, box, spec.marker, marker)
+    warnings = [note.message for note in notes(full, spec, marker_px)]
     return (img if keep_alpha else flatten(img)), warnings
 
 
-def _zoom_centre(
-    spec: ImageSpec, box: Box, out: Size, marker: PILImage.Image | None
-) -> Point | None:
+def notes(full: Size, spec: ImageSpec, marker_px: Size | None) -> list[annotate.Note]:
+    """What a reader of the rendered image would miss, from the geometry alone: corners of
+    the crop clamped, annotations cut off, a marker off its crop or off the image.
+
+    The same warnings `render` gives, each located at the field it is about, computed from
+    sizes without a pixel: `guidesmith check` says what a build would draw.
+    `marker_px` is the marker image's own size (None: no marker).
+    """
+    box, clamped = crop_box(full, spec.crop)
+    found = [annotate.Note(("crop",), message) for message in clamped]
+    out = output_size(box[2] - box[0], box[3] - box[1], spec.width)
+    frame = annotate.Frame(box, out)
+    found += annotate.redaction_notes(spec.redact, full)
+    found += annotate.drawing_notes(spec, frame)
+    if spec.zoom is not None:
+        click = _zoom_centre(spec, box, out, marker_px)
+        found += annotate.zoom_geometry(spec.zoom, frame, full, click)[1]
+    if spec.marker is not None and marker_px is not None:
+        found += _marker_notes(box, out, spec.marker, marker_px)
+    return found
+
+
+def _zoom_centre(spec: ImageSpec, box: Box, out: Size, marker_px: Size | None) -> Point | None:
     """The source pixel a zoom without a box magnifies: the marker's click point, or the
     source pixel under the marker's centre; None without a marker."""
-    if spec.marker is None or marker is None:
+    if spec.marker is None or marker_px is None:
         return None
     if spec.marker.click is not None:
         return spec.marker.click
-    size = marker_size(marker.size, spec.marker, *out)
+    size = marker_size(marker_px, spec.marker, *out)
     left, top = marker_position(out, size, spec.marker)
     centre = (left + size[0] // 2, top + size[1] // 2)
     return output_to_source(centre, box, out)
 
 
-def _apply_marker(
-    img: PILImage.Image, box: Box, spec: Marker, marker: PILImage.Image
-) -> tuple[PILImage.Image, list[str]]:
-    """`img` with the marker composited on it, and warnings when it cannot be seen."""
-    warnings: list[str] = []
-    click = None
+def _marker_place(box: Box, out: Size, spec: Marker, marker_px: Size) -> tuple[Point, Size]:
+    """The marker's top-left corner and size on the output."""
+    click = source_to_output(spec.click, box, out) if spec.click is not None else None
+    size = marker_size(marker_px, spec, *out)
+    return marker_position(out, size, spec, click), size
+
+
+def _marker_notes(box: Box, out: Size, spec: Marker, marker_px: Size) -> list[annotate.Note]:
+    """A click point outside the crop, and a marker entirely off the image."""
+    found = []
+    field = ("marker", "click" if spec.click is not None else "pad")
     if spec.click is not None:
         x1, y1, x2, y2 = box
         if not (x1 <= spec.click[0] < x2 and y1 <= spec.click[1] < y2):
-            warnings.append(f"marker click {tuple(spec.click)} is outside the crop box {box}")
-        click = source_to_output(spec.click, box, img.size)
-    size = marker_size(marker.size, spec, img.width, img.height)
-    left, top = marker_position(img.size, size, spec, click)
-    if left >= img.width or top >= img.height or left + size[0] <= 0 or top + size[1] <= 0:
-        warnings.append(
-            f"marker at ({left}, {top}) is entirely outside the {img.width}x{img.height} image"
-        )
+            found.append(annotate.Note(
+                field, f"marker click {tuple(spec.click)} is outside the crop box {box}"))
+    (left, top), size = _marker_place(box, out, spec, marker_px)
+    if left >= out[0] or top >= out[1] or left + size[0] <= 0 or top + size[1] <= 0:
+        found.append(annotate.Note(
+            field, f"marker at ({left}, {top}) is entirely outside the {out[0]}x{out[1]} image"))
+    return found
+
+
+def _apply_marker(
+    img: PILImage.Image, box: Box, spec: Marker, marker: PILImage.Image
+) -> PILImage.Image:
+    """`img` with the marker composited on it."""
+    (left, top), size = _marker_place(box, img.size, spec, marker.size)
     overlay = with_opacity(resize(normalise_mode(marker).convert("RGBA"), size), spec.opacity)
-    return paste_clipped(img, overlay, (left, top)), warnings
+    return paste_clipped(img, overlay, (left, top))
 
 
 def encode(img: PILImage.Image, fmt: str, quality: int) -> bytes:

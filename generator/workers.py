@@ -30,8 +30,8 @@ POOL_BROKEN = (
 # What the workers need, imported once in the forkserver rather than in every worker. With
 # PDFs, only what pages and PDFs need: an edit's PDF job waits for the server to be ready,
 # while an image job can import the image pipeline itself (the first in each worker).
-RENDERERS = ("generator.images",)
-PDF_RENDERERS = ("generator.render.companions", "generator.render.handout", "generator.render.html")
+RENDERERS = ("generator.imagejobs",)
+PDF_RENDERERS = ("generator.render.jobs", "generator.render.handout", "generator.render.html")
 
 _warm = False
 

@@ -15,10 +15,10 @@ import pytest
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
-from generator.images import StepImage
 from generator.loader import load_guide
-from generator.render.context import GuideView, guide_view
+from generator.present import guide_view
 from generator.render.html import render_standalone
+from generator.views import GuideView, StepImage
 
 sync_api = pytest.importorskip("playwright.sync_api")
 

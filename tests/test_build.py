@@ -187,7 +187,7 @@ def test_transform_warnings_reach_the_author_on_every_build(
 ) -> None:
     root = project("basic")
     guide = root / "guides/10-first-guide.yml"
-    # A click far outside the crop: only the transform can tell.
+    # A click far outside the crop: the transform's geometry tells, cached or not.
     guide.write_text(guide.read_text().replace(
         "marker: {pad: [10, 20]}", "marker: {click: [5000, 5000]}"))
     first = build(root)
@@ -195,7 +195,7 @@ def test_transform_warnings_reach_the_author_on_every_build(
     for code, output in (first, second):
         assert code == 0, output
         assert (
-            "guides/10-first-guide.yml:14:7: warning: steps[0].image (step 1): "
+            "guides/10-first-guide.yml:16:23: warning: steps[0].image.marker.click (step 1): "
             "marker click (5000, 5000) is outside the crop box (100, 50, 500, 350)"
         ) in output
 

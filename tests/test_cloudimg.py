@@ -9,13 +9,13 @@ from pydantic import ValidationError
 
 from generator.cloudimg import (
     CloudimgError,
-    build_image_url,
     is_cloudimg_url,
     parse_image_url,
     scribe_marker_colour,
     unescape,
 )
 from generator.errors import GuideErrors
+from generator.explain import build_image_url
 from generator.loader import load_guide
 from generator.model import Image, Length, Marker
 

@@ -16,8 +16,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from generator.cli import main
-from generator.export import MARKER_FILE, SOURCE_IMAGE_SUFFIXES, is_published
-from generator.plugin import SOURCE_IMAGE_SUFFIXES as PLUGIN_SUFFIXES
+from generator.export import MARKER_FILE
 
 GUIDES = {"10-first-guide": ["step-01.jpg", "step-03.jpg"], "05-second-guide": ["step-01.png"]}
 # A site without the plugin: the export is all the docs there are.
@@ -155,12 +154,3 @@ def test_a_bad_guide_leaves_the_export_as_it_was(root: Path, tmp_path: Path) -> 
     assert "guides/10-first-guide.yml:15:13: steps[0].image.crop: expected 4 integers" in output
     assert f"Error: 1 problem(s); {out} was left as it was" in output
     assert (out / "10-first-guide.md").read_text() == before
-
-
-def test_what_is_published_follows_the_plugin() -> None:
-    assert SOURCE_IMAGE_SUFFIXES == PLUGIN_SUFFIXES
-    assert not is_published("02-guide.yml")
-    assert not is_published("assets/02-guide/01.png")
-    assert is_published("assets/logo.svg")
-    assert is_published("more/notes.yml")
-    assert is_published("index.md")

@@ -115,9 +115,10 @@ def test_cache_entry_is_named_by_the_url_hash(
     path = fetcher.cache_path(url)
     assert path.parent.parent == cache_root / "downloads"
     assert path.parent.name == path.name[:2]
-    assert len(path.name) == 64
-    assert path.read_bytes().endswith(png)
-    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp files left
+    assert len(path.stem) == 64 and path.suffix == ".bin"
+    assert path.read_bytes() == png
+    # The entry and its checksum beside it; no temp files left.
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, f"{path.stem}.json"]
 
 
 @pytest.mark.parametrize(

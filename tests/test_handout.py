@@ -22,9 +22,9 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader
 from test_render_pdf import LARGE, SITE, MakeGuide, bookmarks, outline, words, write
 
-from generator.render.context import GuideView
+from generator.markup import render_markdown
+from generator.printimages import paper_named
 from generator.render.handout import (
-    PdfStore,
     assemble,
     build_handout,
     front_key,
@@ -39,13 +39,11 @@ from generator.render.pdf import (
     guide_anchor,
     lay_out,
     render_guide_pdf,
-    render_handout_pdf,
     render_numbers,
     render_section,
 )
 from generator.render.pdfpages import number_pdf, page_count
-from generator.render.printimages import paper_named
-from generator.render.text import render_markdown
+from generator.views import GuideView
 
 # The fixtures of test_render_pdf, registered here too.
 make_guide = shared.make_guide
@@ -57,13 +55,13 @@ NUMBER = re.compile(r"\b\d+ / \d+\b")
 
 
 class CountingCache:
-    """A Cache in a dict that remembers which keys it had to make."""
+    """A cache.Store in a dict that remembers which keys it had to make."""
 
     def __init__(self) -> None:
         self.kept: dict[str, bytes] = {}
         self.made: list[str] = []
 
-    def __call__(self, key: str, make: Callable[[], bytes]) -> bytes:
+    def get_or_make(self, key: str, ext: str, make: Callable[[], bytes]) -> bytes:
         if key not in self.kept:
             self.made.append(key)
             self.kept[key] = make()
@@ -300,7 +298,7 @@ def test_same_bytes_with_or_without_a_cache(series: list[GuideView]) -> None:
     fresh = handout(series)
     assert handout(series, cache=cache) == fresh
     assert handout(series, cache=cache) == fresh
-    assert render_handout_pdf(series, site_name="Net Workshop", title="Lab handout",
+    assert build_handout(series, site_name="Net Workshop", title="Lab handout",
                               site_url=SITE) == fresh
     reader = PdfReader(io.BytesIO(fresh))
     assert reader.metadata.title == "Lab handout"
@@ -403,19 +401,3 @@ def test_front_keys_follow_titles_and_page_counts_only(guide: GuideView) -> None
     assert front_key([guide], [4], **labels) != key
     assert front_key([replace(guide, title="Other")], [3], **labels) != key
     assert front_key([guide], [3], **labels, title="Handout") != key
-
-
-def test_the_pdf_store_keeps_entries_by_key_and_makes_damaged_ones_again(tmp_path: Path) -> None:
-    store = PdfStore(tmp_path / "sections")
-    made: list[bytes] = []
-
-    def make(data: bytes) -> Callable[[], bytes]:
-        return lambda: made.append(data) or data
-
-    assert store("k1", make(b"%PDF one")) == b"%PDF one"
-    assert store("k1", make(b"%PDF other")) == b"%PDF one"
-    assert made == [b"%PDF one"]
-    (tmp_path / "sections" / "k1.pdf").write_bytes(b"%PDF trunc")
-    assert store("k1", make(b"%PDF two")) == b"%PDF two"
-    assert (tmp_path / "sections" / "k1.pdf").read_bytes() == b"%PDF two"
-    assert made == [b"%PDF one", b"%PDF two"]

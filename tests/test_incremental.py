@@ -153,7 +153,8 @@ def test_render_jobs_carry_no_screenshot_bytes_whatever_the_source(
     build(root)
     assert len(jobs) == 3
     assert all(job.source is None and job.source_path is not None for job in jobs)
-    downloaded = [job for job in jobs if job.source_packed]
+    downloads = root / ".cache/guidesmith/downloads"
+    downloaded = [job for job in jobs if job.source_path.is_relative_to(downloads)]
     assert len(downloaded) == 1
     assert downloaded[0].source_path.is_relative_to(root / ".cache/guidesmith/downloads")
     with Image.open(root / "site/05-second-guide/step-01.png") as shown:
@@ -174,6 +175,6 @@ def test_a_download_damaged_after_planning_is_refused_by_the_worker(
     entry.write_bytes(entry.read_bytes()[:-10])  # damaged after planning hashed it
     job = RenderJob(None, None, None, spec.model_dump(mode="json"), cache / "out.png",
                     source_path=entry, source_digest=hashlib.sha256(served).hexdigest(),
-                    source_packed=True, max_bytes=10**6)
+                    max_bytes=10**6)
     with pytest.raises(ImageProblem, match="changed while the build was running"):
         render_job(job)

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from generator.cloudimg import KNOWN_PARAMS, CloudimgError, build_image_url, parse_image_url
+from generator.cloudimg import KNOWN_PARAMS, CloudimgError, parse_image_url
 from generator.errors import GuideErrors
+from generator.explain import build_image_url
 from generator.loader import load_guide
 from generator.model import Image
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image as PILImage
 
-from generator.images import StepImage
 from generator.loader import load_guide
-from generator.render.context import GuideView, guide_view
+from generator.markup import safe_link
+from generator.present import guide_view
 from generator.render.html import csp_hash, data_uri, group_steps, render_standalone
-from generator.render.text import safe_link
+from generator.views import GuideView, StepImage
 
 HOSTILE = "<script>alert(1)</script>"
 

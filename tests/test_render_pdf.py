@@ -17,17 +17,17 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
 
-from generator.images import StepImage
 from generator.loader import load_guide
-from generator.render.context import GuideView, guide_view
+from generator.present import guide_view
+from generator.printimages import PAPERS, print_jpeg
+from generator.render.handout import build_handout
 from generator.render.pdf import (
     PrintFetcher,
     build_date,
     page_url,
     render_guide_pdf,
-    render_handout_pdf,
 )
-from generator.render.printimages import PAPERS, print_jpeg
+from generator.views import GuideView, StepImage
 
 EPOCH = "1747526400"  # 2025-05-18T00:00:00Z
 SITE = "https://example.org/workshop"
@@ -300,7 +300,7 @@ def test_a_twelve_step_guide_stays_well_under_3_mb(tmp_path: Path, make_guide: M
 @pytest.mark.parametrize(("paper", "size"), [("a4", (595, 842)), ("letter", (612, 792))])
 def test_paper_sizes(tmp_path: Path, guide: GuideView, paper: str, size: tuple[int, int]) -> None:
     for data in (render_guide_pdf(guide, paper=paper),
-                 render_handout_pdf([guide], site_name="Site", paper=paper)):
+                 build_handout([guide], site_name="Site", paper=paper)):
         box = PdfReader(write(tmp_path, "p.pdf", data)).pages[0].mediabox
         assert (round(float(box.width)), round(float(box.height))) == size
 
@@ -327,8 +327,8 @@ def test_hostile_text_prints_as_text(tmp_path: Path, make_guide: MakeGuide) -> N
 
 def test_same_input_same_bytes(guide: GuideView, series: list[GuideView]) -> None:
     assert render_guide_pdf(guide) == render_guide_pdf(guide)
-    handout = render_handout_pdf(series, site_name="Site", site_url=SITE)
-    assert handout == render_handout_pdf(series, site_name="Site", site_url=SITE)
+    handout = build_handout(series, site_name="Site", site_url=SITE)
+    assert handout == build_handout(series, site_name="Site", site_url=SITE)
 
 
 def test_metadata_dates_come_from_source_date_epoch(tmp_path: Path, guide: GuideView) -> None:
@@ -351,7 +351,7 @@ def test_build_date_without_source_date_epoch_is_a_date_without_time() -> None:
 def test_the_handout_holds_every_step_of_every_guide(
     tmp_path: Path, series: list[GuideView]
 ) -> None:
-    text = pdf_text(write(tmp_path, "handout.pdf", render_handout_pdf(series, site_name="Site")))
+    text = pdf_text(write(tmp_path, "handout.pdf", build_handout(series, site_name="Site")))
     for view in series:
         assert view.title in text
         for step in view.steps:
@@ -361,7 +361,7 @@ def test_the_handout_holds_every_step_of_every_guide(
 def test_the_handout_outline_nests_chapters_guides_and_steps(
     tmp_path: Path, series: list[GuideView]
 ) -> None:
-    path = write(tmp_path, "handout.pdf", render_handout_pdf(series, site_name="Site"))
+    path = write(tmp_path, "handout.pdf", build_handout(series, site_name="Site"))
     assert outline(path) == [
         (1, "Chapter 0: Preparation"),
         (2, "Fork the repo"), (3, "1. Fork the repository"), (3, "2. Name the fork"),
@@ -376,12 +376,12 @@ def test_without_chapters_guides_are_the_top_of_the_outline(
     tmp_path: Path, make_guide: MakeGuide
 ) -> None:
     views = [make_guide("a", ["One"], title="A"), make_guide("b", ["Two"], title="B")]
-    path = write(tmp_path, "handout.pdf", render_handout_pdf(views, site_name="Site"))
+    path = write(tmp_path, "handout.pdf", build_handout(views, site_name="Site"))
     assert outline(path) == [(1, "A"), (2, "1. One"), (1, "B"), (2, "1. Two")]
 
 
 def test_cover_contents_and_a_page_a_guide(tmp_path: Path, series: list[GuideView]) -> None:
-    data = render_handout_pdf(series, site_name="Net Workshop", title="Lab handout", site_url=SITE)
+    data = build_handout(series, site_name="Net Workshop", title="Lab handout", site_url=SITE)
     path = write(tmp_path, "handout.pdf", data)
     reader = PdfReader(path)
     assert reader.metadata.title == "Lab handout"
@@ -406,7 +406,7 @@ def test_cover_contents_and_a_page_a_guide(tmp_path: Path, series: list[GuideVie
 def test_without_a_title_the_site_name_heads_the_cover(
     tmp_path: Path, series: list[GuideView]
 ) -> None:
-    reader = PdfReader(write(tmp_path, "h.pdf", render_handout_pdf(series, site_name="Site")))
+    reader = PdfReader(write(tmp_path, "h.pdf", build_handout(series, site_name="Site")))
     assert reader.metadata.title == "Site"
     assert words(reader.pages[0].extract_text()) == "Site 3 guides · 2025-05-18"
 
@@ -414,13 +414,13 @@ def test_without_a_title_the_site_name_heads_the_cover(
 def test_qr_codes_and_page_links_when_the_site_url_is_known(
     tmp_path: Path, series: list[GuideView]
 ) -> None:
-    with_url = write(tmp_path, "a.pdf", render_handout_pdf(series, site_name="S", site_url=SITE))
+    with_url = write(tmp_path, "a.pdf", build_handout(series, site_name="S", site_url=SITE))
     pages = {f"{SITE}/{view.slug}/" for view in series}
     assert pages == {page_url(SITE + "/", view.slug) for view in series}
     assert pages <= link_uris(with_url)
     text = pdf_text(with_url)
     assert text.count("Scan for the online guide") == 3
-    without = write(tmp_path, "b.pdf", render_handout_pdf(series, site_name="S"))
+    without = write(tmp_path, "b.pdf", build_handout(series, site_name="S"))
     assert "Scan for the online guide" not in pdf_text(without)
     assert not any(uri.startswith(SITE) for uri in link_uris(without))
     # The QR codes are vector drawings: only the screenshots are embedded images.

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from generator.companions import Scheduled
 from generator.errors import GuideErrors
-from generator.outputs import Companion, Scheduled
+from generator.views import Companion
 from generator.workers import POOL_BROKEN, DependencyFailed, Workers
 
 
@@ -112,7 +113,7 @@ def test_a_broken_pool_is_one_clear_error_and_the_pool_is_dropped(tmp_path: Path
     broken.set_exception(BrokenProcessPool("gone"))
     companion = Companion("g/g.pdf", tmp_path / "x.pdf", "pdf", (), "a4", "S", None, tmp_path)
     with pytest.raises(GuideErrors) as raised:
-        Scheduled([(companion, broken)], workers).wait()
+        Scheduled(((companion, broken),)).wait(workers)
     assert [e.text() for e in raised.value.errors] == [f"g/g.pdf: {POOL_BROKEN}"]
     assert workers.submit(pow, 3, 2).result(timeout=60) == 9  # a fresh pool
     workers.close()

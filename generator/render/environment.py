@@ -8,7 +8,7 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from generator.render.text import plain_text, render_inline, render_markdown
+from generator.markup import plain_text, render_inline, render_markdown
 
 # HTML escaping handles < > &; these are the characters Markdown would act on.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")

@@ -12,28 +12,28 @@ steps, the steps taken from each section's own bookmarks.
 Nothing a section shows depends on where it lands in the handout, so a changed guide lays out
 its own section again and nothing else; the front is laid out again only when a title, the
 order or a page count changes, and it has neither images nor steps to lay out. A build
-passes one cache (a PdfStore) to guide_pdf and to build_handout: whichever runs first lays
+passes one cache (a Store of sections) to guide_pdf and to build_handout: whichever runs first lays
 out a guide's section, the other finds it there.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import groupby
-from pathlib import Path
+from typing import Protocol
 
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
-from generator import __version__
-from generator.fsutil import read_checked, write_checked
+from generator.cache import SECTIONS, key
+from generator.printimages import (
+    IMAGE_MAX_HEIGHT_MM,
+    JPEG_QUALITY,
+    PRINT_DPI,
+    paper_named,
+)
 from generator.render.pdf import (
-    TEMPLATES_DIR,
     build_date,
     lay_out,
     number_section,
@@ -49,24 +49,17 @@ from generator.render.pdfpages import (
     read_pdf,
     write_outline,
 )
-from generator.render.printimages import (
-    IMAGE_MAX_HEIGHT_MM,
-    JPEG_QUALITY,
-    PRINT_DPI,
-    paper_named,
-)
-from generator.render.views import GuideView
+from generator.views import GuideView
 
-# cache(key, make) -> the bytes kept under `key`, from make() when there are none yet.
-Cache = Callable[[str, Callable[[], bytes]], bytes]
 
-# Bump when the code (not the templates, which are hashed) changes what a section or a front
-# shows.
-LAYOUT_VERSION = "1"
-# The templates sections and fronts are laid out from: part of every key.
-PRINT_TEMPLATES = (
-    "print.css", "print.html", "print_guide.html", "print_numbers.html", "handout.html",
-)
+class Keeper(Protocol):
+    """Where laid-out PDFs are kept by key (a cache.Store); a test may count what it makes."""
+
+    def get_or_make(self, entry_key: str, ext: str, make: Callable[[], bytes]) -> bytes: ...
+
+
+# What print images look like: part of every key (the code's own version is in all keys).
+PRINT_SETTINGS = (PRINT_DPI, JPEG_QUALITY, IMAGE_MAX_HEIGHT_MM)
 
 
 @dataclass(frozen=True)
@@ -86,24 +79,6 @@ class FrontGroup:
     entries: list[FrontEntry]
 
 
-@dataclass(frozen=True)
-class PdfStore:
-    """A Cache in a directory: `<key>.pdf` with a checksum beside it (fsutil.write_checked).
-
-    Plain data, so it travels to worker processes; a damaged entry is made again.
-    """
-
-    directory: Path
-
-    def __call__(self, key: str, make: Callable[[], bytes]) -> bytes:
-        path = self.directory / f"{key}.pdf"
-        if read_checked(path) is not None:
-            return path.read_bytes()
-        data = make()
-        write_checked(path, data)
-        return data
-
-
 def plan_handout(guide_page_counts: Sequence[int], front_pages: int) -> list[int]:
     """Each guide's first page in the handout (1-based), after `front_pages` of front."""
     starts, page = [], front_pages + 1
@@ -115,8 +90,9 @@ def plan_handout(guide_page_counts: Sequence[int], front_pages: int) -> list[int
 
 def section_key(view: GuideView, *, paper: str = "a4", site_url: str | None = None) -> str:
     """Everything a guide's section shows: the view, its images' names, paper, URL, date."""
-    return _digest({
+    return key(SECTIONS, {
         "part": "section",
+        "print": PRINT_SETTINGS,
         "guide": view,
         "paper": paper_named(paper),
         "site_url": site_url,
@@ -134,8 +110,9 @@ def front_key(
     title: str | None = None,
 ) -> str:
     """Everything the front shows: titles, chapters, page counts, the cover, the date."""
-    return _digest({
+    return key(SECTIONS, {
         "part": "front",
+        "print": PRINT_SETTINGS,
         "guides": [
             [view.title, view.chapter, count]
             for view, count in zip(views, page_counts, strict=True)
@@ -153,11 +130,11 @@ def cached_section(
     *,
     paper: str = "a4",
     site_url: str | None = None,
-    cache: Cache | None = None,
+    cache: Keeper | None = None,
 ) -> bytes:
     """The guide's section, from `cache` when it has it."""
-    return (cache or _make_now)(
-        section_key(view, paper=paper, site_url=site_url),
+    return _keep(
+        cache, section_key(view, paper=paper, site_url=site_url),
         lambda: render_section(view, paper=paper, site_url=site_url),
     )
 
@@ -167,7 +144,7 @@ def guide_pdf(
     *,
     paper: str = "a4",
     site_url: str | None = None,
-    cache: Cache | None = None,
+    cache: Keeper | None = None,
 ) -> bytes:
     """The guide's own PDF (as render_guide_pdf), from its cached section when there is one."""
     section = cached_section(view, paper=paper, site_url=site_url, cache=cache)
@@ -213,24 +190,23 @@ def build_handout(
     paper: str = "a4",
     site_url: str | None = None,
     title: str | None = None,
-    cache: Cache | None = None,
+    cache: Keeper | None = None,
 ) -> bytes:
     """Every guide in series order: a cover, contents with page numbers, a guide a page.
 
     `cache` keeps the sections and the front between builds; without it all is laid out.
     """
-    keep = cache or _make_now
     with ExitStack() as opened:
         sections = [
             opened.enter_context(
-                read_pdf(cached_section(view, paper=paper, site_url=site_url, cache=keep))
+                read_pdf(cached_section(view, paper=paper, site_url=site_url, cache=cache))
             )
             for view in views
         ]
         counts = [len(section.pages) for section in sections]
         labels = {"site_name": site_name, "paper": paper, "site_url": site_url, "title": title}
-        front = keep(
-            front_key(views, counts, **labels),
+        front = _keep(
+            cache, front_key(views, counts, **labels),
             lambda: render_front(views, counts, **labels),
         )
         return _assemble(opened.enter_context(read_pdf(front)), sections, views)
@@ -362,34 +338,6 @@ def _front_anchor(index: int) -> str:
     return f"guide-{index + 1}"
 
 
-def _make_now(key: str, make: Callable[[], bytes]) -> bytes:
-    return make()
-
-
-def _plain(value: object) -> object:
-    """A dataclass as its fields (what dataclasses.asdict gives, without its deep copies);
-    an image by its file name, which is its content's key (see images.py)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
-    if isinstance(value, Path):
-        return value.name
-    raise TypeError(f"cannot key a {type(value).__name__}")
-
-
-@lru_cache(maxsize=1)
-def _templates_digest() -> str:
-    digest = hashlib.sha256()
-    for name in PRINT_TEMPLATES:
-        digest.update(name.encode() + b"\0" + (TEMPLATES_DIR / name).read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def _digest(content: dict[str, object]) -> str:
-    content = {
-        **content,
-        "v": LAYOUT_VERSION,
-        "generator": __version__,
-        "templates": _templates_digest(),
-        "print": [PRINT_DPI, JPEG_QUALITY, IMAGE_MAX_HEIGHT_MM],
-    }
-    return hashlib.sha256(json.dumps(content, sort_keys=True, default=_plain).encode()).hexdigest()
+def _keep(cache: Keeper | None, entry_key: str, make: Callable[[], bytes]) -> bytes:
+    """The PDF kept under `entry_key`, made (and kept) if missing; made now without a cache."""
+    return cache.get_or_make(entry_key, "pdf", make) if cache is not None else make()

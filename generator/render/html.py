@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 
 from generator.render.environment import environment
-from generator.render.views import GuideView, SectionView, StepImage, StepView
+from generator.views import GuideView, SectionView, StepImage, StepView
 
 MIME_TYPES = {
     "jpg": "image/jpeg",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.render.environment import environment
-from generator.render.views import GuideView
+from generator.views import GuideView
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -34,21 +32,15 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from generator import __version__
+from generator.cache import TEMPLATES_DIR
+from generator.printimages import IMAGE_MAX_HEIGHT_MM, Paper, paper_named, print_jpeg
+from generator.render.dates import build_date
 from generator.render.environment import environment
 from generator.render.pdfpages import number_pdf, page_count
-from generator.render.printimages import IMAGE_MAX_HEIGHT_MM, Paper, paper_named, print_jpeg
-from generator.render.views import GuideView
+from generator.views import GuideView
 
 IMAGE_SCHEME = "guidesmith-image"
-TEMPLATES_DIR = Path(str(files("generator") / "templates")).resolve()
 
-
-@dataclass(frozen=True)
-class BuildDate:
-    """The document's date: W3C form for the metadata, ISO date for the cover."""
-
-    w3c: str
-    printed: str
 
 
 @dataclass(frozen=True)
@@ -81,21 +73,6 @@ class PrintFetcher(URLFetcher):
                 kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
         raise ValueError(f"the PDF renderer fetches nothing from {url}")
-
-
-def build_date(environ: Mapping[str, str] = os.environ) -> BuildDate:
-    """SOURCE_DATE_EPOCH (seconds, UTC) when set, else today's date without a time."""
-    raw = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not raw:
-        today = date.today().isoformat()
-        return BuildDate(today, today)
-    try:
-        moment = datetime.fromtimestamp(int(raw), tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        raise ValueError(
-            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got {raw!r}"
-        ) from None
-    return BuildDate(moment.strftime("%Y-%m-%dT%H:%M:%SZ"), moment.date().isoformat())
 
 
 def guide_anchor(view: GuideView) -> str:
@@ -182,18 +159,3 @@ def number_section(section: bytes, *, paper: str = "a4") -> bytes:
 def render_guide_pdf(view: GuideView, *, paper: str = "a4", site_url: str | None = None) -> bytes:
     """One guide as a PDF: title, steps with their screenshots, page numbers, bookmarks."""
     return number_section(render_section(view, paper=paper, site_url=site_url), paper=paper)
-
-
-def render_handout_pdf(
-    views: list[GuideView],
-    *,
-    site_name: str,
-    paper: str = "a4",
-    site_url: str | None = None,
-    title: str | None = None,
-) -> bytes:
-    """Every guide in series order, with nothing cached: see render/handout.py."""
-    # Imported here: the handout is built on this module (callers used to find it here).
-    from generator.render.handout import build_handout
-
-    return build_handout(views, site_name=site_name, paper=paper, site_url=site_url, title=title)

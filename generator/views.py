@@ -1,6 +1,6 @@
 """What every output shows of a guide: numbered steps, their HTML and their images.
 
-Plain frozen data, built once by render/context.py in the build process, and sent to the
+Plain frozen data, built once by present.py in the build process, and sent to the
 worker processes that lay out pages and PDFs: this module imports nothing of the guide
 model, so a worker unpickling a view does not import pydantic or the image pipeline.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from markupsafe import Markup
 
@@ -80,3 +81,18 @@ class GuideView:
         words = sum(len(step.text.split()) for step in self.steps)
         seconds = words * 60 / WORDS_PER_MINUTE + SECONDS_PER_STEP * len(self.steps)
         return max(1, round(seconds / 60))
+
+
+@dataclass(frozen=True)
+class Companion:
+    """One file made from views (a standalone page, a guide PDF, the handout): where it goes
+    in the site, where the cache keeps it, and what it shows."""
+
+    uri: str
+    path: Path
+    kind: Literal["html", "pdf", "handout"]
+    views: tuple[GuideView, ...]
+    paper: str
+    site_name: str
+    site_url: str | None
+    sections: Path  # where laid-out PDF sections are kept (a cache Store's folder)

@@ -1,14 +1,11 @@
-"""A loaded guide and its rendered images -> the views every output shows (render/views.py)."""
+"""A loaded guide and its rendered images -> the views every output shows (views.py)."""
 
 from __future__ import annotations
 
 from generator.loader import LoadedGuide
+from generator.markup import plain_text, render_inline, render_markdown, safe_link
 from generator.model import Section, Step
-from generator.render.text import plain_text, render_inline, render_markdown, safe_link
-from generator.render.views import GuideView, SectionView, StepImage, StepView
-
-__all__ = ["GuideView", "SectionView", "StepImage", "StepView", "guide_view"]
-
+from generator.views import GuideView, SectionView, StepImage, StepView
 
 
 def guide_view(loaded: LoadedGuide, images: dict[int, StepImage]) -> GuideView:
