@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 
 import click
@@ -25,6 +26,7 @@ from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build
 from generator.scaffold import ScaffoldError, init_project, new_guide
 from generator.schema import schema_text, write_project_schema
 from generator.sitebuild import BuildLocked, build_site
+from generator.zensical import ZensicalProblem, build_with_zensical
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -80,9 +82,12 @@ def main() -> None:
 @click.option("--placeholders", is_flag=True,
               help="Render a placeholder for each screenshot that cannot be fetched.")
 @click.option("--strict", is_flag=True, help="Fail on warnings, as `mkdocs build --strict`.")
+@click.option("--engine", type=click.Choice(["mkdocs", "zensical"]), default="mkdocs",
+              show_default=True,
+              help="The site generator: MkDocs (or ProperDocs) with the plugin, or Zensical.")
 @click.option("--verbose", "-v", is_flag=True, help="Show MkDocs' progress messages.")
 def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, strict: bool,
-          verbose: bool) -> None:
+          engine: str, verbose: bool) -> None:
     """Build site/: pages, step images, standalone HTML pages and PDFs."""
     _setup_logging(verbose)
     config = _load_mkdocs_config(config_file)
@@ -90,14 +95,25 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
     plugin_config.offline = plugin_config.offline or offline
     plugin_config.placeholders = plugin_config.placeholders or placeholders
     config.strict = config.strict or strict
+    run = None
+    if engine == "zensical":
+        run = partial(build_with_zensical, strict=config.strict)
     try:
         status = console.status("Building the site…") if console.is_terminal else nullcontext()
         with status:
-            result = build_site(config, clean=clean)
+            result = build_site(config, clean=clean, engine=run)
     except BuildLocked as exc:
         raise click.ClickException(str(exc)) from None
-    except Abort as exc:
+    except GuideErrors as exc:
+        _print_problems(exc.errors)
+        raise click.ClickException(
+            f"{len(exc.errors)} problem(s); {config.site_dir} was left as it was") from None
+    except Abort:  # MkDocs has logged why (our lines, or its own), then says "Aborted..."
+        raise click.ClickException(
+            f"the build failed (see above); {config.site_dir} was left as it was") from None
+    except (ZensicalProblem, ExportError) as exc:
         raise click.ClickException(f"{exc}; {config.site_dir} was left as it was") from None
+    _print_problems(list(result.warnings))
     console.print(f"Built {result.site_dir} in {result.seconds:.1f} s: "
                   f"{result.guides} guide(s), {result.rendered} image(s) rendered.")
 
@@ -284,10 +300,10 @@ def markdown(config_file: Path, out_dir: Path, target: str, offline: bool, place
         _print_problems(exc.errors)
         raise click.ClickException(
             f"{len(exc.errors)} problem(s); {out_dir} was left as it was") from None
-    _print_problems(list(result.warnings))
-    console.print(f"Wrote {out_dir}: {result.guides} guide page(s), {result.images} image(s), "
-                  f"{result.companions} standalone page(s)/PDF(s), {result.other_files} other "
-                  "file(s).", markup=False)
+    _print_problems(list(result.built.warnings))
+    console.print(f"Wrote {out_dir}: {result.built.guides} guide page(s), "
+                  f"{result.images} image(s), {result.companions} standalone page(s)/PDF(s), "
+                  f"{result.other_files} other file(s).", markup=False)
 
 
 @main.command()

@@ -20,9 +20,8 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import get_files
 
-from generator.errors import GuideError
 from generator.fsutil import atomic_write, inside, publish, swap_in
-from generator.pipeline import Build, BuildOptions, Project
+from generator.pipeline import Build, BuildOptions, BuildResult, Project
 
 # Written into every export, so a later export knows the folder is its own to replace.
 MARKER_FILE = ".guidesmith-markdown"
@@ -35,11 +34,10 @@ class ExportError(Exception):
 @dataclass(frozen=True)
 class ExportResult:
     out_dir: Path
-    guides: int
-    images: int
+    built: BuildResult  # what the build made (rendered images, pages/PDFs), its warnings
+    images: int  # step images written into out_dir
     companions: int
     other_files: int
-    warnings: tuple[GuideError, ...]
     nav: list[object]
 
 
@@ -102,8 +100,7 @@ def export_markdown(
         shutil.rmtree(staging, ignore_errors=True)
         build.close()
     images = len(outputs) - len(build.plan.companions)
-    return ExportResult(out_dir, result.guides, images, len(build.plan.companions), others,
-                        result.warnings, nav)
+    return ExportResult(out_dir, result, images, len(build.plan.companions), others, nav)
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -7,6 +7,7 @@ builds the same project with the same options.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,22 @@ from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, BuildOptions, Proj
 
 
 class ConfigProblem(Exception):
-    """mkdocs.yml is missing, invalid, or does not enable the plugin; one line."""
+    """mkdocs.yml is missing, invalid, or does not enable the plugin; a line a problem."""
+
+
+def _below_errors(record: logging.LogRecord) -> bool:
+    return record.levelno < logging.ERROR
+
+
+class _Collected(logging.Handler):
+    """The errors MkDocs logs while it loads a config."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines += record.getMessage().splitlines()
 
 
 def load_mkdocs_config(config_file: Path, **overrides: Any) -> MkDocsConfig:
@@ -27,10 +43,24 @@ def load_mkdocs_config(config_file: Path, **overrides: Any) -> MkDocsConfig:
         raise ConfigProblem(
             f"{config_file} not found: run guidesmith where mkdocs.yml is, or pass --config-file"
         )
+    said = _Collected()
+    logger = logging.getLogger("mkdocs")
+    # Its errors are said once, as ours, below; its other messages as usual.
+    kept, logger.handlers = logger.handlers, [said, *logger.handlers]
+    for handler in kept:
+        handler.addFilter(_below_errors)
     try:
         config = load_config(str(config_file), **overrides)
     except (ConfigurationError, Abort, MkDocsException) as exc:
-        raise ConfigProblem(f"{config_file}: {exc}") from None
+        # MkDocs logs each problem, then aborts with a sentence of its own: say the problems.
+        problems = said.lines or [str(exc)]
+        raise ConfigProblem("\n".join(
+            f"{config_file}: {line.removeprefix('Config value ')}; fix it in {config_file.name}"
+            for line in problems)) from None
+    finally:
+        logger.handlers = kept
+        for handler in kept:
+            handler.removeFilter(_below_errors)
     if "guidesmith" not in config.plugins:
         raise ConfigProblem(
             f"{config_file} does not enable the plugin: add `- guidesmith` under `plugins:`"

@@ -12,15 +12,18 @@ import fcntl
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config.defaults import MkDocsConfig
 
+from generator.errors import GuideError
 from generator.fsutil import cache_dir, swap_in, sweep_temp_files
+from generator.mkdocsconfig import project_of
+from generator.pipeline import BuildResult
 
 
 class BuildLocked(Exception):
@@ -33,6 +36,7 @@ class SiteBuilt:
     seconds: float
     guides: int
     rendered: int
+    warnings: tuple[GuideError, ...] = ()  # those not already said by the engine
 
 
 @contextmanager
@@ -92,13 +96,18 @@ def recover(target: Path, cache: Path) -> None:
     sweep_temp_files(cache)
 
 
-def build_site(config: MkDocsConfig, *, clean: bool = False) -> SiteBuilt:
-    """Build the project of `config` into its site_dir, atomically."""
+# An engine builds the project of a config into a folder; returns the build's counts.
+Engine = Callable[[MkDocsConfig, Path], "BuildResult | None"]
+
+
+def build_site(config: MkDocsConfig, *, clean: bool = False, engine: Engine | None = None
+               ) -> SiteBuilt:
+    """Build the project of `config` into its site_dir, atomically, with `engine` (MkDocs
+    and the plugin by default)."""
     root = Path(config.config_file_path).resolve().parent
     target = Path(config.site_dir)
     started = time.monotonic()
-    plugin = config.plugins["guidesmith"]
-    cache = root / plugin.config.cache_dir
+    cache = project_of(config).cache_root
     with project_lock(root):
         recover(target, cache)
         if clean:
@@ -108,14 +117,24 @@ def build_site(config: MkDocsConfig, *, clean: bool = False) -> SiteBuilt:
                     shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         staging = target.with_name(f".{target.name}.new-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
-        config.site_dir = str(staging)
         try:
-            mkdocs_build(config)
+            result = (engine or build_with_mkdocs)(config, staging)
             swap_in(staging, target)
         finally:
-            config.site_dir = str(target)
             shutil.rmtree(staging, ignore_errors=True)
-            plugin.close()
-    result = plugin.result
     guides, rendered = (result.guides, result.images) if result else (0, 0)
-    return SiteBuilt(target, time.monotonic() - started, guides, rendered)
+    warnings = result.warnings if result else ()
+    return SiteBuilt(target, time.monotonic() - started, guides, rendered, warnings)
+
+
+def build_with_mkdocs(config: MkDocsConfig, site_dir: Path) -> BuildResult | None:
+    """MkDocs (or ProperDocs) with the plugin, into `site_dir`; the plugin logs warnings."""
+    target, config.site_dir = config.site_dir, str(site_dir)
+    plugin = config.plugins["guidesmith"]
+    try:
+        mkdocs_build(config)
+    finally:
+        config.site_dir = target
+        plugin.close()
+    result = plugin.result
+    return replace(result, warnings=()) if result else None  # said as MkDocs logged them
