@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
      "render.jobs"},
     {"companions"},
     {"pipeline", "explain", "importer", "scaffold"},
-    {"mkdocsconfig", "export", "sitebuild"},
+    {"mkdocsconfig", "export", "sitebuild", "zensical"},
     {"plugin", "cli", "launch"},
 ]
 LAYER = {name: level for level, names in enumerate(LAYERS) for name in names}
