@@ -26,20 +26,21 @@ def draw_screenshot(path: Path, size: tuple[int, int], colour: str = "#3B82F6") 
     return path
 
 
+def make_project(where: Path, name: str = "basic") -> Path:
+    """Copy tests/fixtures/projects/NAME into `where` and draw the screenshots it uses."""
+    root = where / name
+    shutil.copytree(FIXTURES / "projects" / name, root)
+    if name == "basic":
+        draw_screenshot(root / "guides/assets/first/01.png", (640, 400))
+        draw_screenshot(root / "guides/assets/first/02.png", (300, 200), "#10B981")
+        draw_screenshot(root / "guides/assets/second/01.png", (320, 240), "#F59E0B")
+    return root
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Callable[[str], Path]:
     """Copy tests/fixtures/projects/NAME to tmp_path and draw the screenshots it uses."""
-
-    def make(name: str = "basic") -> Path:
-        root = tmp_path / name
-        shutil.copytree(FIXTURES / "projects" / name, root)
-        if name == "basic":
-            draw_screenshot(root / "guides/assets/first/01.png", (640, 400))
-            draw_screenshot(root / "guides/assets/first/02.png", (300, 200), "#10B981")
-            draw_screenshot(root / "guides/assets/second/01.png", (320, 240), "#F59E0B")
-        return root
-
-    return make
+    return lambda name="basic": make_project(tmp_path, name)
 
 
 SECOND_GUIDE = "guides/05-second-guide.yml"

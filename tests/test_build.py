@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import serve_second_screenshot
+from conftest import make_project, serve_second_screenshot
 from PIL import Image
 
 from generator.cli import main
@@ -26,8 +26,16 @@ def built(project: Callable[[str], Path]) -> Path:
     return root
 
 
-def test_pages_images_and_companions_are_where_the_contract_says(built: Path) -> None:
-    site = built / "site"
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build for the tests that only read what it made."""
+    root = make_project(tmp_path_factory.mktemp("read-only"))
+    code, output = build(root)
+    assert code == 0, output
+    return root / "site"
+
+
+def test_pages_images_and_companions_are_where_the_contract_says(site: Path) -> None:
     for slug in ("10-first-guide", "05-second-guide"):
         assert (site / slug / "index.html").is_file()
         assert (site / slug / f"{slug}.html").is_file()
@@ -38,8 +46,7 @@ def test_pages_images_and_companions_are_where_the_contract_says(built: Path) ->
     assert [p.name for p in (site / "05-second-guide").glob("step-*")] == ["step-01.png"]
 
 
-def test_step_images_have_the_cropped_and_resized_size(built: Path) -> None:
-    site = built / "site"
+def test_step_images_have_the_cropped_and_resized_size(site: Path) -> None:
     with Image.open(site / "10-first-guide/step-01.jpg") as first:
         assert (first.format, first.size) == ("JPEG", (200, 150))  # crop 400x300 -> width 200
     with Image.open(site / "10-first-guide/step-03.jpg") as second:
@@ -48,15 +55,15 @@ def test_step_images_have_the_cropped_and_resized_size(built: Path) -> None:
         assert (png.format, png.size) == ("PNG", (320, 240))  # no width: unchanged
 
 
-def test_the_marker_is_drawn_where_the_pad_says(built: Path) -> None:
-    with Image.open(built / "site/10-first-guide/step-01.jpg") as image:
+def test_the_marker_is_drawn_where_the_pad_says(site: Path) -> None:
+    with Image.open(site / "10-first-guide/step-01.jpg") as image:
         # Marker 72x72 from (10, 20): its centre (46, 56) is the marker's orange.
         r, g, b = image.convert("RGB").getpixel((46, 56))
         assert r > 200 and 100 < g < 190 and b < 120, (r, g, b)
 
 
-def test_page_lists_numbered_steps_sections_callouts_and_alt_text(built: Path) -> None:
-    html = (built / "site/10-first-guide/index.html").read_text()
+def test_page_lists_numbered_steps_sections_callouts_and_alt_text(site: Path) -> None:
+    html = (site / "10-first-guide/index.html").read_text()
     assert 'id="step-1"' in html and 'id="step-3"' in html and 'id="step-4"' not in html
     assert "Do the thing" in html and "<kbd>Enter</kbd>" in html
     assert 'class="admonition tip"' in html and 'class="admonition warning"' in html
@@ -66,14 +73,13 @@ def test_page_lists_numbered_steps_sections_callouts_and_alt_text(built: Path) -
     assert 'href="10-first-guide.pdf"' in html and 'href="10-first-guide.html"' in html
 
 
-def test_navigation_follows_chapter_and_order(built: Path) -> None:
-    html = (built / "site/index.html").read_text()
+def test_navigation_follows_chapter_and_order(site: Path) -> None:
+    html = (site / "index.html").read_text()
     nav = html[html.index('class="md-nav md-nav--primary"'):]
     assert nav.index("Chapter 1: Basics") < nav.index("Second guide") < nav.index("First guide")
 
 
-def test_source_screenshots_and_guide_files_are_not_published(built: Path) -> None:
-    site = built / "site"
+def test_source_screenshots_and_guide_files_are_not_published(site: Path) -> None:
     assert not (site / "assets/first").exists()
     assert not list(site.rglob("*.yml"))
 

@@ -227,13 +227,14 @@ def test_a_guide_prints_the_same_pages_alone_and_in_the_handout(
         chapter="Long ones", sizes={3: LARGE, 7: (900, 1800)},
     )
     views = [series[1], guide, tall]
-    data, counts = handout_and_counts(views)
-    handout_pages = texts(data)
+    cache = CountingCache()  # each section laid out once, as a build does
+    handout_pages = texts(handout(views, cache=cache))
+    counts = counts_in(cache, views)
     total = len(handout_pages)
     assert counts[2] > 2  # the test means something only if guides span pages
     for view, start, count in zip(views, plan_handout(counts, 2), counts, strict=True):
-        section = texts(render_section(view, site_url=SITE))
-        alone = texts(render_guide_pdf(view, site_url=SITE))
+        section = texts(cache.kept[section_key(view, site_url=SITE)])
+        alone = texts(guide_pdf(view, site_url=SITE, cache=cache))
         assert len(section) == len(alone) == count
         for number, (bare, page) in enumerate(zip(section, alone, strict=True), start=1):
             assert page == f"{bare} {number} / {count}"

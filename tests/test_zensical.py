@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, draw_screenshot
+from conftest import make_project
 
 from generator.cli import main
 
@@ -42,11 +42,7 @@ def files(site: Path) -> set[str]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The basic project built by Zensical (module scope: the tests below only read it)."""
-    root = tmp_path_factory.mktemp("zensical") / "basic"
-    shutil.copytree(FIXTURES / "projects/basic", root)
-    draw_screenshot(root / "guides/assets/first/01.png", (640, 400))
-    draw_screenshot(root / "guides/assets/first/02.png", (300, 200), "#10B981")
-    draw_screenshot(root / "guides/assets/second/01.png", (320, 240), "#F59E0B")
+    root = make_project(tmp_path_factory.mktemp("zensical"))
     output = build(root, "--engine", "zensical")
     assert "2 guide(s), 3 image(s) rendered" in output
     return root
