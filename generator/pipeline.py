@@ -153,6 +153,7 @@ class Build:
     def plan_images(self) -> list[GuideImages]:
         """Fetch sources and submit render jobs; image sizes are known when this returns."""
         self.images.rendered = 0
+        self.fetcher.begin_build()
         self.planned = self.images.plan(self.guides)
         self.warnings += self.images.notes
         return self.planned
