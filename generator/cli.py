@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build, BuildOption
 from generator.scaffold import ScaffoldError, init_project, new_guide
 from generator.schema import schema_text, write_project_schema
 from generator.sitebuild import BuildLocked, build_site
+from generator.summary import Summary, network_hint, summarise
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -50,7 +52,7 @@ def _setup_logging(verbose: bool, level: int = logging.WARNING) -> None:
     logger.propagate = False
 
 
-def _print_problems(errors: list[GuideError], fmt: str = "text") -> None:
+def _print_problems(errors: Sequence[GuideError | Summary], fmt: str = "text") -> None:
     for error in errors:
         click.echo(error.github() if fmt == "github" else error.text(), err=fmt != "github")
 
@@ -100,6 +102,8 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
     plugin_config.offline = plugin_config.offline or offline
     plugin_config.placeholders = plugin_config.placeholders or placeholders
     config.strict = config.strict or strict
+    plugin = config.plugins["guidesmith"]
+    plugin.hint_in_error = False  # said below, as the last line
     try:
         status = console.status("Building the site…") if console.is_terminal else nullcontext()
         with status:
@@ -107,7 +111,9 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
     except BuildLocked as exc:
         raise click.ClickException(str(exc)) from None
     except Abort as exc:
-        raise click.ClickException(f"{exc}; {config.site_dir} was left as it was") from None
+        hint = f"\n{plugin.failure_hint}" if plugin.failure_hint else ""
+        said = "the build failed" if str(exc) == "Aborted with a BuildError!" else str(exc)
+        raise click.ClickException(f"{said}; {config.site_dir} was left as it was{hint}") from None
     console.print(f"Built {result.site_dir} in {result.seconds:.1f} s: "
                   f"{result.guides} guide(s), {result.rendered} image(s) rendered.")
 
@@ -115,13 +121,19 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
 @main.command()
 @config_option
 @click.option("--offline", is_flag=True, help="Use local and cached images only.")
+@click.option("--placeholders", is_flag=True,
+              help="A screenshot that cannot be fetched is a warning, not an error.")
 @click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text",
               show_default=True, help="github: GitHub Actions annotations.")
-def check(config_file: Path, offline: bool, fmt: str) -> None:
+@click.option("--verbose", "-v", is_flag=True,
+              help="List every image that could not be fetched, not one line per cause.")
+def check(config_file: Path, offline: bool, placeholders: bool, fmt: str, verbose: bool) -> None:
     """Validate every guide and its images without writing any output."""
     config = _load_mkdocs_config(config_file)
     root = config_file.resolve().parent
-    options = BuildOptions(offline=offline or config.plugins["guidesmith"].config.offline)
+    plugin_config = config.plugins["guidesmith"].config
+    options = BuildOptions(offline=offline or plugin_config.offline,
+                           placeholders=placeholders or plugin_config.placeholders)
     build_ = Build(root, Path(config.docs_dir), cache_dir(root), options)
     try:
         guides = build_.load()
@@ -129,11 +141,13 @@ def check(config_file: Path, offline: bool, fmt: str) -> None:
         warnings = build_.warnings + build_.images.notes
         warnings += marker_problems(build_.fetcher, planned)
     except GuideErrors as exc:
-        _print_problems(exc.errors, fmt)
+        _print_problems(summarise(exc.errors, verbose), fmt)
+        if hint := network_hint(exc.errors, "guidesmith check"):
+            console.print(hint, markup=False)
         sys.exit(1)
     finally:
         build_.close()
-    _print_problems(warnings, fmt)
+    _print_problems(summarise(warnings, verbose), fmt)
     if fmt == "text":
         steps = sum(len(g.guide.numbered_steps()) for g in guides)
         console.print(f"{len(guides)} guide(s), {steps} step(s): no errors.")

@@ -19,6 +19,7 @@ import email.utils
 import hashlib
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -593,7 +594,11 @@ def _not_found(path: Path, root: Path) -> str:
         names = [p.name for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
     except OSError:
         names = []
-    near = difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)
+    # Names that differ only in their digits are other steps' screenshots (02.png is not a
+    # typo of 01.png): never suggested.
+    digitless = re.sub(r"\d", "", path.name)
+    names = [n for n in names if re.sub(r"\d", "", n) != digitless]
+    near = difflib.get_close_matches(path.name, names, n=1, cutoff=0.8)
     return f"{message}; did you mean {near[0]}?" if near else message
 
 

@@ -31,7 +31,12 @@ from generator.errors import GuideError, GuideErrors
 from generator.fetch import Fetcher, FetchError, read_entry, read_limited
 from generator.fsutil import fingerprint, read_checked, write_checked
 from generator.loader import LoadedGuide, format_loc
-from generator.markers import builtin_marker, ensure_rgba, parse_builtin
+from generator.markers import (
+    DEFAULT_MARKER_COLOUR,
+    builtin_marker,
+    ensure_rgba,
+    parse_builtin,
+)
 from generator.model import Image, Step
 from generator.render.printimages import keep_print_version
 from generator.render.views import StepImage
@@ -111,10 +116,11 @@ class ImageProblem(Exception):
     args, so it pickles back from a worker process whole.
     """
 
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(field_name, message)
+    def __init__(self, field_name: str, message: str, cause: str = "", host: str = "") -> None:
+        super().__init__(field_name, message, cause, host)
         self.field = field_name
         self.message = message
+        self.cause, self.host = cause, host  # a fetch failure's (see GuideError)
 
     def __str__(self) -> str:
         return self.message
@@ -214,7 +220,7 @@ def _inputs(
         marker = (
             ensure_rgba(_load(_decode(job.marker, "marker.src"), "marker.src"))
             if job.marker is not None
-            else builtin_marker(job.marker_colour or "FB923C")
+            else builtin_marker(job.marker_colour or DEFAULT_MARKER_COLOUR)
         )
     return source, full_size, marker
 
@@ -413,7 +419,8 @@ class ImageBuilder:
             try:
                 planned = self._plan_step(loaded, number, step.image, fetched, problems, index)
             except ImageProblem as exc:
-                problem = _step_problem(loaded, index, number, exc.field, exc.message)
+                problem = _step_problem(loaded, index, number, exc.field, exc.message,
+                                        cause=exc.cause, host=exc.host)
                 if exc.field != "marker.src" or not _said(problem, problems):
                     problems.append(problem)
                 continue
@@ -435,15 +442,23 @@ class ImageBuilder:
             try:
                 _decode(got, "marker.src")
             except ImageProblem as exc:
-                raise ImageProblem(exc.field, f"marker {image.marker.src}: {exc}") from None
-            return got, None
+                if not self.placeholders:
+                    raise ImageProblem(exc.field, f"marker {image.marker.src}: {exc}") from None
+                got = FetchError(str(exc))
+            else:
+                return got, None
+        # Scribe's marker (any of its shapes), or with --placeholders any marker that cannot
+        # be had, is drawn as the built-in one: a warning, not a failure.
         scribe = scribe_marker_colour(image.marker.src)
-        if scribe is None:
-            raise ImageProblem("marker.src", f"marker {image.marker.src}: {got}")
-        message = f"marker {image.marker.src} unavailable ({got}); using builtin:circle#{scribe}"
+        if scribe is None and not self.placeholders:
+            raise ImageProblem("marker.src", f"marker {image.marker.src}: {got}", got.cause,
+                               got.host or "")
+        colour = scribe or DEFAULT_MARKER_COLOUR
+        message = f"marker {image.marker.src} unavailable ({got}); using builtin:circle#{colour}"
         if not any(p.message == message for p in problems):
-            problems.append(_step_problem(loaded, index, number, "marker.src", message, "warning"))
-        return None, scribe
+            problems.append(_step_problem(loaded, index, number, "marker.src", message, "warning",
+                                          cause=got.cause, host=got.host or ""))
+        return None, colour
 
     def _plan_step(
         self, loaded: LoadedGuide, number: int, image: Image,
@@ -453,10 +468,11 @@ class ImageBuilder:
         placeholder_size = None
         if isinstance(got, FetchError):
             if not self.placeholders:
-                raise ImageProblem("src", str(got))
+                raise ImageProblem("src", str(got), got.cause, got.host or "")
             placeholder_size = _placeholder_source_size(image)
             problems.append(_step_problem(
-                loaded, index, number, "src", f"{got}; rendered a placeholder", "warning"))
+                loaded, index, number, "src", f"{got}; rendered a placeholder", "warning",
+                cause=got.cause, host=got.host or ""))
             source_size, source, digest = placeholder_size, None, None
         else:
             source = got
@@ -594,9 +610,9 @@ def _placeholder_source_size(image: Image) -> tuple[int, int]:
 
 def _step_problem(
     loaded: LoadedGuide, index: int, number: int, field_name: str, message: str,
-    severity: str = "error",
+    severity: str = "error", *, cause: str = "", host: str = "",
 ) -> GuideError:
     loc = ("steps", index, "image", *(field_name.split(".") if field_name else ()))
     line, col = loaded.locate(loc)
     return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
-                      severity)
+                      severity, cause, host)

@@ -1,7 +1,8 @@
 """Click markers: the built-in round marker, and any marker image made RGBA.
 
-Scribe marks each click with `.../watermarks/<RRGGBB>_standard.png`, a 72x72 round marker
-in the team's colour. `builtin:circle#RRGGBB` draws a look-alike locally, so a guide renders
+Scribe marks each click with a 72x72 round marker under `.../watermarks/`:
+`<RRGGBB>_standard.png` in the team's colour, or (2023 exports) `watermark_default.png` in
+its default orange. `builtin:circle#RRGGBB` draws a look-alike locally, so a guide renders
 offline and when that PNG cannot be fetched.
 """
 
@@ -16,6 +17,8 @@ from PIL import ImageDraw, ImageFilter
 from generator.transform import normalise_mode
 
 MARKER_SIZE = 72
+# Scribe's default orange (Tailwind's orange-400): its markers' colour when none is named.
+DEFAULT_MARKER_COLOUR = "FB923C"
 _BUILTIN = re.compile(r"^builtin:circle#?([0-9a-f]{6})$", re.IGNORECASE)
 _COLOUR = re.compile(r"^#?([0-9a-f]{6})$", re.IGNORECASE)
 # Drawn this many times larger, then reduced with LANCZOS: smooth edges without relying on

@@ -9,6 +9,7 @@ their files into the site). A failure there fails the build before the site is s
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +37,7 @@ from generator.pipeline import (
     series_nav,
 )
 from generator.render.markdown import problems_page, with_problems
+from generator.summary import network_hint, summarise
 from generator.workers import cores, warm_up
 
 log = get_plugin_logger("guidesmith")
@@ -68,6 +70,10 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         # and this rebuild's errors by slug, shown on the guides' pages.
         self.last_good: dict[str, LoadedGuide] = {}
         self.broken: dict[str, tuple[str, list[GuideError]]] = {}
+        # The `guidesmith` command prints the network hint as its own last line: it sets
+        # hint_in_error to False and reads failure_hint when the build has failed.
+        self.hint_in_error = True
+        self.failure_hint: str | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -89,7 +95,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
             warm_up(pdf=options.pdf)
         build = self.build
         guides = self._load_for_serve() if self.is_serve else _report(build.load)
-        planned = _report(build.plan_images)
+        planned = _report(build.plan_images, self.hint_in_error)
         self.companions = plan_companions(
             build, config.site_name, config.site_url, handout=self.config.handout
         )
@@ -193,6 +199,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         self.close()
 
     def on_build_error(self, *, error: Exception) -> None:
+        self.failure_hint = getattr(error, "hint", None)
         if not self.is_serve:
             self.close()
 
@@ -226,15 +233,34 @@ def _unpublished(file: File, used: set[Path]) -> bool:
     return bool(file.abs_src_path) and Path(file.abs_src_path).resolve() in used
 
 
-def _report(step: Any) -> Any:
+class GuideProblems(PluginError):
+    """A build's problems as one error: a line per problem, or per cause when many images
+    failed alike; and, when the network is why, a last line that says what to do (the
+    `guidesmith` command says it after its own last line instead: `with_hint=False`)."""
+
+    def __init__(self, errors: list[GuideError], with_hint: bool = True) -> None:
+        self.errors = errors
+        self.hint = network_hint(errors)
+        lines = [item.text() for item in summarise(errors, _verbose())]
+        if with_hint and self.hint:
+            lines.append(self.hint)
+        super().__init__("\n".join(lines))
+
+
+def _report(step: Any, with_hint: bool = True) -> Any:
     """Run a pipeline step; log its warnings; turn its problems into one PluginError."""
     try:
         result = step()
     except GuideErrors as exc:
-        raise PluginError("\n".join(e.text() for e in exc.errors)) from None
+        raise GuideProblems(exc.errors, with_hint) from None
     return result
 
 
+def _verbose() -> bool:
+    """`--verbose` (guidesmith or mkdocs) lists every problem, not one line per cause."""
+    return log.isEnabledFor(logging.DEBUG)
+
+
 def log_warnings(warnings: list[GuideError]) -> None:
-    for warning in warnings:
+    for warning in summarise(warnings, _verbose()):
         log.warning(warning.text())

@@ -988,3 +988,14 @@ def test_a_missing_local_file_suggests_the_near_name(
     assert str(err.value) == (
         "local file not found: guides/assets/login-filed.png; did you mean login-filled.png?")
     assert err.value.cause == "local"
+
+
+def test_another_step_s_screenshot_is_not_suggested(
+    make_fetcher: MakeFetcher, project: Path
+) -> None:
+    (guides(project) / "assets" / "01.png").write_bytes(b"x")
+
+    with pytest.raises(FetchError) as err:
+        make_fetcher().read("assets/02.png", guides(project))
+
+    assert str(err.value) == "local file not found: guides/assets/02.png"
