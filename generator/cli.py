@@ -22,7 +22,8 @@ from generator.explain import ExplainError, explain
 from generator.export import ExportError, export_markdown
 from generator.fetch import Fetcher
 from generator.fsutil import atomic_write, cache_dir
-from generator.importer import ImportProblem, import_file, run_import
+from generator.importer.run import import_file, run_import
+from generator.importer.scribe import ImportProblem
 from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build, BuildOptions
 from generator.scaffold import ScaffoldError, init_project, new_guide
 from generator.schema import schema_text, write_project_schema

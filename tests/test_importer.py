@@ -9,18 +9,16 @@ import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
-from generator.importer import (
+from generator.importer.download import download_images
+from generator.importer.run import import_directory, import_file, run_import
+from generator.importer.scribe import (
     ImportProblem,
     ImportResult,
-    download_images,
-    import_directory,
-    import_file,
     order_for,
     parse_export,
-    read_series_index,
-    run_import,
     slug_for,
 )
+from generator.importer.series import read_series_index
 from generator.loader import load_guide
 from generator.model import Guide, Length, Section, Step
 from generator.yamlwriter import SCHEMA_URL, dump_guide
