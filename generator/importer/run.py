@@ -1,18 +1,22 @@
 """`guidesmith import`: exports (a file, or a folder with its series index) -> guide files.
 
 Reads each export with the parser, gives it the chapter and order the series index says,
-optionally downloads its images, and writes guides/<slug>.yml; nothing is overwritten
-without `force`.
+writes guides/<slug>.yml (nothing is overwritten without `force`), and with a Fetcher
+downloads its images as `guidesmith download` does (generator.download: the same code).
+A project whose only guide is the example `guidesmith init` wrote, untouched, gets the
+imported guides in its place.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from generator.download import Downloaded, download_guide
+from generator.errors import GuideErrors
+from generator.fetch import Fetcher
 from generator.fsutil import atomic_write
-from generator.importer.download import Fetch, download_images
 from generator.importer.scribe import (
     MARKDOWN_SUFFIXES,
     ImportProblem,
@@ -23,6 +27,8 @@ from generator.importer.scribe import (
     slug_for,
 )
 from generator.importer.series import apply_series, find_series_index, read_series_index
+from generator.pipeline import find_guides
+from generator.scaffold import EXAMPLE_SLUG, EXAMPLE_TITLE, project_files
 from generator.yamlwriter import dump_guide
 
 
@@ -34,8 +40,7 @@ class ImportedFile:
     path: Path | None = None
     result: ImportResult | None = None
     note: str = ""
-    failures: list[str] = field(default_factory=list)
-
+    downloaded: Downloaded | None = None  # with --download: what was copied, what failed
 
 
 def header_for(export_name: str) -> str:
@@ -54,23 +59,33 @@ def _write(result: ImportResult, out_path: Path, export: Path) -> None:
     atomic_write(out_path, dump_guide(result.guide, header_for(export.name)))
 
 
+def _download(outcome: ImportedFile, fetcher: Fetcher | None, root: Path | None) -> None:
+    """The written guide's images into guides/assets/<slug>/, as `guidesmith download`."""
+    if fetcher is None or outcome.path is None:
+        return
+    try:
+        outcome.downloaded = download_guide(outcome.path, fetcher, root)
+    except GuideErrors as exc:  # a guide the importer wrote always loads: a bug if not
+        raise ImportProblem(f"{outcome.path}: the imported guide does not load: {exc}") from None
+
+
 def import_file(
-    export: Path, out_path: Path, force: bool = False, *, fetch: Fetch | None = None
+    export: Path, out_path: Path, force: bool = False, *, fetcher: Fetcher | None = None,
+    root: Path | None = None,
 ) -> ImportedFile:
-    """Import one export into `out_path`; with `fetch`, download its images beside it."""
+    """Import one export into `out_path`; with `fetcher`, download its images beside it."""
     result = parse_export(read_export(export), export.name)
     if not force:
         _refuse_overwrite([out_path])
-    failures: list[str] = []
-    if fetch is not None:
-        assets = out_path.parent / "assets" / out_path.name.removesuffix(".yml")
-        result, failures = download_images(result, assets, fetch, out_path.parent)
     _write(result, out_path, export)
-    return ImportedFile(export, out_path, result, failures=failures)
+    outcome = ImportedFile(export, out_path, result)
+    _download(outcome, fetcher, root)
+    return outcome
 
 
 def import_directory(
-    src_dir: Path, guides_dir: Path, force: bool = False, *, fetch: Fetch | None = None
+    src_dir: Path, guides_dir: Path, force: bool = False, *, fetcher: Fetcher | None = None,
+    root: Path | None = None,
 ) -> list[ImportedFile]:
     """Import every export in `src_dir` into guides_dir/<slug>.yml; skip what is not one.
 
@@ -91,12 +106,15 @@ def import_directory(
         if path == index:
             names = {p.name for p in exports}
             missing = sorted(n for n in series if n not in names)
-            note = f"series index: chapters and order for {len(series) - len(missing)} guides"
+            note = (f"read as the series index: chapters and order for "
+                    f"{len(series) - len(missing)} guides")
             if missing:
-                note += f"; links to files that are not here: {', '.join(missing)}"
+                note += (f"; it links to files that are not here: {', '.join(missing)} "
+                         "(put them beside it and import again)")
             outcomes.append(ImportedFile(path, note=note))
         elif path not in exports:
-            note = "skipped: not a Scribe export (no numbered steps)"
+            note = ("left out: no numbered steps, so not a Scribe export (nothing to do, "
+                    "unless it should be one: export it from Scribe as Markdown)")
             outcomes.append(ImportedFile(path, note=note))
         else:
             try:
@@ -121,23 +139,59 @@ def import_directory(
     if not force:
         _refuse_overwrite([o.path for o in outcomes if o.path is not None])
     for outcome in outcomes:
-        if outcome.path is None or outcome.result is None:
-            continue
-        if fetch is not None:
-            assets = guides_dir / "assets" / outcome.result.slug
-            outcome.result, outcome.failures = download_images(
-                outcome.result, assets, fetch, guides_dir
-            )
-        _write(outcome.result, outcome.path, outcome.export)
+        if outcome.path is not None and outcome.result is not None:
+            _write(outcome.result, outcome.path, outcome.export)
+    for outcome in outcomes:
+        _download(outcome, fetcher, root)
     return outcomes
 
 
 def run_import(
-    source: Path, guides_dir: Path, *, force: bool = False, fetch: Fetch | None = None
+    source: Path, guides_dir: Path, *, force: bool = False, fetcher: Fetcher | None = None,
+    root: Path | None = None,
 ) -> list[ImportedFile]:
     """What `guidesmith import SOURCE` does: a folder of exports, or one export file."""
     if source.is_dir():
-        return import_directory(source, guides_dir, force, fetch=fetch)
+        return import_directory(source, guides_dir, force, fetcher=fetcher, root=root)
     if not source.is_file():
         raise ImportProblem(f"{source}: no such file or folder")
-    return [import_file(source, guides_dir / f"{slug_for(source.name)}.yml", force, fetch=fetch)]
+    out = guides_dir / f"{slug_for(source.name)}.yml"
+    return [import_file(source, out, force, fetcher=fetcher, root=root)]
+
+
+# -- the example guide of a new project ---------------------------------------------------
+
+
+def untouched_example(guides_dir: Path) -> list[Path]:
+    """The example guide's files when it is the only guide of `guides_dir` and both it and
+    its screenshot are byte for byte what `guidesmith init` wrote; else []."""
+    guides = find_guides(guides_dir)
+    if [p.name for p in guides] != [f"{EXAMPLE_SLUG}.yml"]:
+        return []
+    # The example does not depend on the site's name.
+    wanted = {rel: data for rel, data in project_files("Guides").items()
+              if rel.startswith((f"guides/{EXAMPLE_SLUG}.", f"guides/assets/{EXAMPLE_SLUG}/"))}
+    paths = {guides_dir.parent / rel: data for rel, data in wanted.items()}
+    for path, data in paths.items():
+        expected = data.encode() if isinstance(data, str) else data
+        if not path.is_file() or path.read_bytes() != expected:
+            return []
+    return list(paths)
+
+
+def remove_example(files: list[Path], guides_dir: Path) -> str | None:
+    """Remove the untouched example (see untouched_example) and the home page's link to it,
+    which would otherwise be a broken link; returns the link's line when it was removed."""
+    for path in files:
+        path.unlink()
+        if path.parent != guides_dir and not any(path.parent.iterdir()):
+            path.parent.rmdir()
+    home = guides_dir / "index.md"
+    link = f"- [{EXAMPLE_TITLE}]({EXAMPLE_SLUG}.md)\n"
+    text = home.read_text(encoding="utf-8") if home.is_file() else ""
+    if link not in text:
+        return None
+    # With the blank line after it, so the page keeps one blank line between paragraphs.
+    atomic_write(home, text.replace(link + "\n", "", 1) if link + "\n" in text
+                 else text.replace(link, "", 1))
+    return link.strip()
