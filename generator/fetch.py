@@ -68,6 +68,8 @@ class FetchError(Exception):
         super().__init__(message)
         self.message, self.cause, self.host, self.url = message, cause, host, url
 
+    why = ""  # for "unreachable": the reason (name not known, refused, TLS...)
+
     def __reduce__(self) -> tuple[Any, ...]:
         return type(self), (self.message, self.cause, self.host, self.url)
 
@@ -129,8 +131,8 @@ class Fetcher:
         self._closed = False
         self._guard = threading.Lock()
         self._url_locks: dict[str, threading.Lock] = {}
-        # Hosts that could not be reached, with the error that said so; never asked again.
-        self._unreachable: dict[str, FetchError] = {}
+        # Hosts that could not be reached, with why; not asked again in this build.
+        self._unreachable: dict[str, str] = {}
         self._budget_end: float | None = None  # set by the first download of a build
 
     def begin_build(self) -> None:
@@ -288,9 +290,9 @@ class Fetcher:
         """
         s = self.settings
         host = _host(url)
-        if host in self._unreachable:
+        if (why := self._unreachable.get(host)) is not None:
             raise FetchError(
-                f"not asked for {url}: {host} could not be reached earlier in this build",
+                f"cannot reach {host} ({why}, earlier in this build): not asked for {url}",
                 "unreachable", host, url)
         now = time.monotonic()
         budget_end = self._start_budget(now)
@@ -320,7 +322,7 @@ class Fetcher:
             except FetchError as exc:
                 if exc.cause == "unreachable":
                     with self._guard:
-                        self._unreachable.setdefault(exc.host or host, exc)
+                        self._unreachable.setdefault(exc.host or host, getattr(exc, "why", ""))
                 raise
 
     def _start_budget(self, now: float) -> float:
@@ -377,9 +379,11 @@ class Fetcher:
             failed = exc.request.url.host if exc.request else host
             why = (f"no answer within {timeout.connect:g} s"
                    if isinstance(exc, httpx.ConnectTimeout) else _reason(exc))
-            raise FetchError(
+            error = FetchError(
                 f"cannot reach {failed} ({why}) for {url}; not asked again in this build",
-                "unreachable", failed, url) from exc
+                "unreachable", failed, url)
+            error.why = why  # what later URLs of the host are told
+            raise error from exc
         except httpx.TimeoutException as exc:
             if cutoff.fired:
                 raise cutoff.error(url, end, budget_end, s) from None

@@ -900,8 +900,10 @@ def test_an_unresolvable_host_is_not_retried_and_not_asked_again(
 
     with bounded(0.5), pytest.raises(FetchError) as again:
         fetcher.read(second, guides(project))
+    reason = str(err.value).removeprefix("cannot reach screenshots.invalid (").split(") for ")[0]
     assert str(again.value) == (
-        f"not asked for {second}: screenshots.invalid could not be reached earlier in this build")
+        f"cannot reach screenshots.invalid ({reason}, earlier in this build): not asked for "
+        f"{second}")
     assert (again.value.cause, again.value.host) == ("unreachable", "screenshots.invalid")
     assert lookups == ["screenshots.invalid"]
 
