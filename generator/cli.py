@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
@@ -15,17 +16,20 @@ from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 from rich.console import Console
 
 from generator import __version__
-from generator.errors import GuideError, GuideErrors
+from generator.download import Downloaded, download_project
+from generator.errors import GuideError, GuideErrors, display_path
 from generator.explain import ExplainError, explain
 from generator.export import ExportError, export_markdown
-from generator.fetch import Fetcher
+from generator.fetch import Fetcher, FetchSettings
 from generator.fsutil import atomic_write, cache_dir
-from generator.importer import ImportProblem, import_file, run_import
+from generator.importer.run import import_file, remove_example, run_import, untouched_example
+from generator.importer.scribe import ImportProblem
 from generator.mkdocsconfig import ConfigProblem, load_mkdocs_config, options_of, project_of
-from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build
+from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build, find_guides
 from generator.scaffold import ScaffoldError, init_project, new_guide
 from generator.schema import schema_text, write_project_schema
 from generator.sitebuild import BuildLocked, build_site
+from generator.summary import Summary, network_hint, summarise
 from generator.zensical import ZensicalProblem, build_with_zensical
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -51,7 +55,7 @@ def _setup_logging(verbose: bool, level: int = logging.WARNING) -> None:
     logger.propagate = False
 
 
-def _print_problems(errors: list[GuideError], fmt: str = "text") -> None:
+def _print_problems(errors: Sequence[GuideError | Summary], fmt: str = "text") -> None:
     for error in errors:
         click.echo(error.github() if fmt == "github" else error.text(), err=fmt != "github")
 
@@ -95,25 +99,27 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
     plugin_config.offline = plugin_config.offline or offline
     plugin_config.placeholders = plugin_config.placeholders or placeholders
     config.strict = config.strict or strict
-    run = None
-    if engine == "zensical":
-        run = partial(build_with_zensical, strict=config.strict)
+    plugin = config.plugins["guidesmith"]
+    plugin.hint_in_error = False  # said below, as the last line
+    run = partial(build_with_zensical, strict=config.strict) if engine == "zensical" else None
+    left = f"{config.site_dir} was left as it was"
     try:
         status = console.status("Building the site…") if console.is_terminal else nullcontext()
         with status:
             result = build_site(config, clean=clean, engine=run)
     except BuildLocked as exc:
         raise click.ClickException(str(exc)) from None
-    except GuideErrors as exc:
-        _print_problems(exc.errors)
-        raise click.ClickException(
-            f"{len(exc.errors)} problem(s); {config.site_dir} was left as it was") from None
+    except GuideErrors as exc:  # from the Zensical engine's export
+        _print_problems(summarise(exc.errors, verbose))
+        hint = network_hint(exc.errors)
+        raise click.ClickException(f"{len(exc.errors)} problem(s); {left}"
+                                   + (f"\n{hint}" if hint else "")) from None
     except Abort:  # MkDocs has logged why (our lines, or its own), then says "Aborted..."
-        raise click.ClickException(
-            f"the build failed (see above); {config.site_dir} was left as it was") from None
+        hint = f"\n{plugin.failure_hint}" if plugin.failure_hint else ""
+        raise click.ClickException(f"the build failed (see above); {left}{hint}") from None
     except (ZensicalProblem, ExportError) as exc:
-        raise click.ClickException(f"{exc}; {config.site_dir} was left as it was") from None
-    _print_problems(list(result.warnings))
+        raise click.ClickException(f"{exc}; {left}") from None
+    _print_problems(summarise(result.warnings, verbose))
     console.print(f"Built {result.site_dir} in {result.seconds:.1f} s: "
                   f"{result.guides} guide(s), {result.rendered} image(s) rendered.")
 
@@ -121,21 +127,28 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
 @main.command()
 @config_option
 @click.option("--offline", is_flag=True, help="Use local and cached images only.")
+@click.option("--placeholders", is_flag=True,
+              help="A screenshot that cannot be fetched is a warning, not an error.")
 @click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text",
               show_default=True, help="github: GitHub Actions annotations.")
-def check(config_file: Path, offline: bool, fmt: str) -> None:
+@click.option("--verbose", "-v", is_flag=True,
+              help="List every image that could not be fetched, not one line per cause.")
+def check(config_file: Path, offline: bool, placeholders: bool, fmt: str, verbose: bool) -> None:
     """Validate every guide and its images without writing any output."""
     config = _load_mkdocs_config(config_file)
-    build_ = Build(project_of(config), options_of(config, offline=offline))
+    build_ = Build(project_of(config),
+                   options_of(config, offline=offline, placeholders=placeholders))
     try:
         plan = build_.start(render=False)
         warnings = build_.finish().warnings
     except GuideErrors as exc:
-        _print_problems(exc.errors, fmt)
+        _print_problems(summarise(exc.errors, verbose), fmt)
+        if hint := network_hint(exc.errors, "guidesmith check"):
+            console.print(hint, markup=False)
         sys.exit(1)
     finally:
         build_.close()
-    _print_problems(list(warnings), fmt)
+    _print_problems(summarise(warnings, verbose), fmt)
     if fmt == "text":
         steps = sum(len(loaded.guide.numbered_steps()) for loaded in plan.guides)
         console.print(f"{len(plan.guides)} guide(s), {steps} step(s): no errors.")
@@ -145,48 +158,129 @@ def check(config_file: Path, offline: bool, fmt: str) -> None:
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="The guide file to write (one export only). Default: guides/<slug>.yml.")
-@click.option("--guides-dir", type=click.Path(path_type=Path), default=Path("guides"),
-              show_default=True, help="Where guides are written.")
+@click.option("--guides-dir", type=click.Path(path_type=Path),
+              help="Where guides are written. Default: guides/ of the project.")
+@click.option("--init", "init_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Make a new project in this folder first (as `guidesmith init`), unless "
+              "it is one already, and import into it.")
 @click.option("--download", is_flag=True,
-              help="Fetch every screenshot and marker into guides/assets/<slug>/.")
+              help="Copy every screenshot and marker into guides/assets/<slug>/ "
+              "(as `guidesmith download`).")
 @click.option("--force", is_flag=True, help="Overwrite existing guide files.")
-def import_(source: Path, output: Path | None, guides_dir: Path, download: bool,
-            force: bool) -> None:
+@click.option("--verbose", "-v", is_flag=True,
+              help="List every image that could not be downloaded, not one line per cause.")
+def import_(source: Path, output: Path | None, guides_dir: Path | None, init_dir: Path | None,
+            download: bool, force: bool, verbose: bool) -> None:
     """Import a Scribe Markdown export, or a folder of them, as guides."""
     if output is not None and source.is_dir():
         raise click.UsageError("--output names one guide file; SOURCE is a folder")
-    root = Path.cwd()
+    root = _import_root(source, init_dir, explicit=output is not None or guides_dir is not None)
+    guides_dir = guides_dir if guides_dir is not None else root / "guides"
+    example = untouched_example(guides_dir) if output is None else []
     fetcher = Fetcher(cache_dir(root), root) if download else None
     try:
         if output is not None:
-            fetch = (lambda url: fetcher.read(url, output.parent)) if fetcher else None
-            imported = [import_file(source, output, force, fetch=fetch)]
+            imported = [import_file(source, output, force, fetcher=fetcher, root=root)]
         else:
-            fetch = (lambda url: fetcher.read(url, guides_dir)) if fetcher else None
-            imported = run_import(source, guides_dir, force=force, fetch=fetch)
+            imported = run_import(source, guides_dir, force=force, fetcher=fetcher, root=root)
     except ImportProblem as exc:
         raise click.ClickException(exc.message) from None
     finally:
         if fetcher is not None:
             fetcher.close()
-    if any(item.result is not None for item in imported):
+    written = [item for item in imported if item.result is not None]
+    if written:
         # The guides' first line names ../.guidesmith/guide.schema.json: make it exist.
         written_in = output.parent if output is not None else guides_dir
         write_project_schema(written_in.resolve().parent)
-    failed = False
     for item in imported:
         if item.result is None:
-            console.print(f"Skipped {item.export.name}: {item.note}")
+            console.print(f"{item.export.name}: {item.note}", markup=False)
             continue
         steps = len(item.result.guide.numbered_steps())
-        console.print(f"Imported {item.export.name} -> {item.path} ({steps} steps)")
+        shown = display_path(item.path, root) if item.path else ""
+        console.print(f"Imported {item.export.name} -> {shown} ({steps} steps)", markup=False)
         for warning in item.result.warnings:
             console.print(f"  Warning: {warning}", markup=False)
-        for failure in item.failures:
-            console.print(f"  Download failed: {failure}", markup=False)
-            failed = True
+    if written and example and not any(item.path in example for item in written):
+        link = remove_example(example, guides_dir)
+        said = " (and its link on the home page)" if link else ""
+        console.print(f"Removed the example guide {display_path(example[0], root)}{said}: "
+                      "it was unchanged since `guidesmith init`, and the imported guides "
+                      "take its place.", markup=False)
+    if download:
+        downloads = [item.downloaded for item in imported if item.downloaded is not None]
+        _print_downloads(downloads, [], verbose, root)
+    if written:
+        where = "" if root.resolve() == Path.cwd().resolve() else f"cd {root} && "
+        nxt = (f"Next: `{where}guidesmith build` builds the site" + (
+            "." if download else "; its screenshots are on Scribe's servers: "
+            "`guidesmith download` copies them into the project once, and "
+            "`guidesmith build --offline --placeholders` builds without them."))
+        console.print(nxt, markup=False)
+
+
+def _import_root(source: Path, init_dir: Path | None, explicit: bool) -> Path:
+    """The project an import goes into: --init DIR (made first when it is not one yet), or
+    the current folder, which must be a project unless the destination is given."""
+    if init_dir is not None:
+        if (init_dir / "mkdocs.yml").is_file():
+            console.print(f"{init_dir} is a guidesmith project already: importing into it.",
+                          markup=False)
+            return init_dir
+        try:
+            init_project(init_dir)
+        except (ScaffoldError, OSError) as exc:
+            raise click.ClickException(f"cannot make a project in {init_dir}: {exc}") from None
+        console.print(f"Created a guidesmith project in {init_dir}.", markup=False)
+        return init_dir
+    root = Path.cwd()
+    if not explicit and not (root / "mkdocs.yml").is_file():
+        raise click.ClickException(
+            f"{root} is not a guidesmith project (no mkdocs.yml): "
+            f"`guidesmith import {source} --init DIR` makes one in DIR and imports into it; "
+            "or run this where mkdocs.yml is")
+    return root
+
+
+@main.command()
+@config_option
+@click.option("--offline", is_flag=True,
+              help="Copy only what the download cache has (what a build fetched); open no socket.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="List every image that could not be downloaded, not one line per cause.")
+def download(config_file: Path, offline: bool, verbose: bool) -> None:
+    """Copy every remote screenshot and marker into guides/assets/ and point the guides at
+    them (keeping each URL as `origin:`), so the project builds without those servers."""
+    config = _load_mkdocs_config(config_file)
+    root = config_file.resolve().parent
+    cache_root = root / config.plugins["guidesmith"].config.cache_dir
+    with Fetcher(cache_root, root, FetchSettings(offline=offline)) as fetcher:
+        done, broken = download_project(find_guides(Path(config.docs_dir)), fetcher, root)
+    _print_downloads(done, broken, verbose, root)
+
+
+def _print_downloads(
+    done: list[Downloaded], broken: list[GuideError], verbose: bool, root: Path
+) -> None:
+    """What `download` (and `import --download`) did; fails when something was not."""
+    for item in done:
+        if item.folder is not None and (item.screenshots or item.markers):
+            console.print(f"{display_path(item.path, root)}: {item.screenshots} screenshot(s) "
+                          f"and {item.markers} marker(s) copied into "
+                          f"{display_path(item.folder, root)}/", markup=False)
+    failed = [p for item in done for p in item.problems]
+    _print_problems(summarise(broken + failed, verbose))
+    if broken:
+        raise click.ClickException(
+            "some guides do not load (see above): fix them, then run `guidesmith download` again")
     if failed:
-        raise click.ClickException("some images could not be downloaded; their URLs were kept")
+        raise click.ClickException(
+            f"{len(failed)} image(s) could not be downloaded: their steps still point at their "
+            "URLs; run `guidesmith download` again when the server answers, or fix the URLs")
+    if not any(item.folder for item in done):
+        console.print("Nothing to download: every screenshot and marker of the guides is in "
+                      "the project.")
 
 
 @main.command()
@@ -297,10 +391,11 @@ def markdown(config_file: Path, out_dir: Path, target: str, offline: bool, place
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     except GuideErrors as exc:
-        _print_problems(exc.errors)
-        raise click.ClickException(
-            f"{len(exc.errors)} problem(s); {out_dir} was left as it was") from None
-    _print_problems(list(result.built.warnings))
+        _print_problems(summarise(exc.errors, verbose))
+        hint = network_hint(exc.errors, "guidesmith markdown")
+        raise click.ClickException(f"{len(exc.errors)} problem(s); {out_dir} was left as it was"
+                                   + (f"\n{hint}" if hint else "")) from None
+    _print_problems(summarise(result.built.warnings, verbose))
     console.print(f"Wrote {out_dir}: {result.built.guides} guide page(s), "
                   f"{result.images} image(s), {result.companions} standalone page(s)/PDF(s), "
                   f"{result.other_files} other file(s).", markup=False)

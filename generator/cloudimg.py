@@ -17,11 +17,16 @@ Crop = tuple[int | None, int | None, int | None, int | None]
 # What an image is encoded as when nothing says otherwise: the guide format's defaults too.
 DEFAULT_FORMAT = "jpeg"
 DEFAULT_QUALITY = 90
+# Scribe's click marker orange (Tailwind orange-400): its default, and the built-in marker's.
+SCRIBE_ORANGE = "FB923C"
 
 # Markdown exports escape '&' and '_' in various ways; undo them before parsing.
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _CLOUDIMG_HOST = re.compile(r"^[a-z0-9-]+\.cloudimg\.io$", re.IGNORECASE)
 _SCRIBE_MARKER = re.compile(r"/([0-9A-Fa-f]{6})_standard\.png$")
+_SCRIBE_WATERMARK = re.compile(r"/watermarks/(?:[^/]+/)*(?P<name>[^/]+)\.png$", re.IGNORECASE)
+_COLOUR_NAME = re.compile(r"^([0-9A-Fa-f]{6})(?:[_-].*)?$")
+# Scribe's default orange, the colour of the marker a guide gets when it names none.
 _INTEGER = re.compile(r"([-+]?\d+)(?:\.0*)?")
 
 KNOWN_PARAMS = frozenset(
@@ -146,10 +151,20 @@ def parse_image_url(url: str) -> dict[str, Any]:
 
 
 def scribe_marker_colour(src: str) -> str | None:
-    """'FB923C' for Scribe's `.../watermarks/FB923C_standard.png`, else None."""
+    """The colour of Scribe's click marker when `src` is one, else None.
+
+    Every shape Scribe has used: `.../<RRGGBB>_standard.png` (that colour), and any other
+    PNG under `/watermarks/` (2023's `watermark_default.png`: Scribe's default orange).
+    """
     parts = _split(src)
-    match = _SCRIBE_MARKER.search(parts.path) if parts is not None else None
-    return match[1].upper() if match else None
+    if parts is None or parts.scheme.lower() not in ("http", "https"):
+        return None
+    if match := _SCRIBE_MARKER.search(parts.path):
+        return match[1].upper()
+    if match := _SCRIBE_WATERMARK.search(parts.path):
+        named = _COLOUR_NAME.match(match["name"])
+        return named[1].upper() if named else SCRIBE_ORANGE
+    return None
 
 
 def crop_params(crop: Crop) -> list[tuple[str, str]]:

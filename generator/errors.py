@@ -24,6 +24,10 @@ class GuideError:
     col: int | None = None
     loc: str = ""
     severity: str = "error"
+    # For an image that could not be fetched: why (fetch.CAUSES) and from which host, so
+    # that many of one cause can be said once (generator.summary).
+    cause: str = ""
+    host: str = ""
 
     def text(self) -> str:
         """`guides/x.yml:3:5: steps[2].image.crop: expected 4 integers ...`"""

@@ -22,6 +22,7 @@ import PIL.Image
 from PIL import ImageDraw, ImageFile, ImageFont
 
 from generator import transform
+from generator.cloudimg import SCRIBE_ORANGE
 from generator.fetch import FetchError, read_limited
 from generator.fsutil import write_checked
 from generator.markers import builtin_marker, ensure_rgba
@@ -60,10 +61,11 @@ class ImageProblem(Exception):
     args, so it pickles back from a worker process whole.
     """
 
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(field_name, message)
+    def __init__(self, field_name: str, message: str, cause: str = "", host: str = "") -> None:
+        super().__init__(field_name, message, cause, host)
         self.field = field_name
         self.message = message
+        self.cause, self.host = cause, host  # a fetch failure's (see GuideError)
 
     def __str__(self) -> str:
         return self.message
@@ -163,7 +165,7 @@ def _inputs(
         marker = (
             ensure_rgba(load_pixels(decode(job.marker, "marker.src"), "marker.src"))
             if job.marker is not None
-            else builtin_marker(job.marker_colour or "FB923C")
+            else builtin_marker(job.marker_colour or SCRIBE_ORANGE)
         )
     return source, full_size, marker
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from generator import transform
 from generator.cache import IMAGES, Store, key
-from generator.cloudimg import scribe_marker_colour
+from generator.cloudimg import SCRIBE_ORANGE, scribe_marker_colour
 from generator.errors import GuideError
 from generator.fetch import Fetcher, FetchError
 from generator.fsutil import fingerprint
@@ -202,7 +202,8 @@ class ImagePlanner:
             try:
                 planned.append(self._plan_step(say, step.image, sources, markers))
             except ImageProblem as exc:
-                say(exc.field, exc.message, once_a_guide=exc.field == "marker.src")
+                say(exc.field, exc.message, once_a_guide=exc.field == "marker.src",
+                    cause=exc.cause, host=exc.host)
         return planned
 
     def _plan_step(
@@ -213,9 +214,10 @@ class ImagePlanner:
         source: _Source | None = None
         if isinstance(got, FetchError):
             if not self.placeholders:
-                raise ImageProblem("src", str(got))
+                raise ImageProblem("src", str(got), got.cause, got.host or "")
             size = _placeholder_source_size(image)
-            say("src", f"{got}; rendered a placeholder", "warning")
+            say("src", f"{got}; rendered a placeholder", "warning", cause=got.cause,
+                host=got.host or "")
             digest = None
         else:
             if got.problem is not None or got.facts is None:
@@ -261,15 +263,22 @@ class ImagePlanner:
             try:
                 opened = decode(got, "marker.src")
             except ImageProblem as exc:
-                raise ImageProblem(exc.field, f"marker {image.marker.src}: {exc}") from None
-            return _Marker(got, None, opened.size)
+                if not self.placeholders:
+                    raise ImageProblem(exc.field, f"marker {image.marker.src}: {exc}") from None
+                got = FetchError(str(exc))
+            else:
+                return _Marker(got, None, opened.size)
+        # Scribe's marker (any of its shapes), or with --placeholders any marker that cannot
+        # be had, is drawn as the built-in one: a warning, not a failure.
         scribe = scribe_marker_colour(image.marker.src)
-        if scribe is None:
-            raise ImageProblem("marker.src", f"marker {image.marker.src}: {got}")
+        if scribe is None and not self.placeholders:
+            raise ImageProblem("marker.src", f"marker {image.marker.src}: {got}", got.cause,
+                               got.host or "")
+        colour = scribe or SCRIBE_ORANGE
         say("marker.src",
-            f"marker {image.marker.src} unavailable ({got}); using builtin:circle#{scribe}",
-            "warning", once_a_guide=True)
-        return _Marker(None, scribe, (MARKER_SIZE, MARKER_SIZE))
+            f"marker {image.marker.src} unavailable ({got}); using builtin:circle#{colour}",
+            "warning", once_a_guide=True, cause=got.cause, host=got.host or "")
+        return _Marker(None, colour, (MARKER_SIZE, MARKER_SIZE))
 
 
 class _Teller:
@@ -281,9 +290,11 @@ class _Teller:
         self.loaded, self.index, self.number, self.problems = loaded, index, number, problems
 
     def __call__(
-        self, field: str, message: str, severity: str = "error", *, once_a_guide: bool = False
+        self, field: str, message: str, severity: str = "error", *, once_a_guide: bool = False,
+        cause: str = "", host: str = "",
     ) -> None:
-        problem = step_problem(self.loaded, self.index, self.number, field, message, severity)
+        problem = step_problem(self.loaded, self.index, self.number, field, message, severity,
+                               cause=cause, host=host)
         # A marker shared by the guide's steps is reported once a guide, at its first step.
         if once_a_guide and any(
             p.path == problem.path and p.message == problem.message for p in self.problems
@@ -388,7 +399,7 @@ def _placeholder_source_size(image: Image) -> Size:
 
 def step_problem(
     loaded: LoadedGuide, index: int, number: int, field_name: str, message: str,
-    severity: str = "error",
+    severity: str = "error", *, cause: str = "", host: str = "",
 ) -> GuideError:
     """A problem of step `number` (at `index` in steps), located at its image's `field_name`
     (dotted: `marker.src`, `redact.0`)."""
@@ -396,4 +407,4 @@ def step_problem(
     loc = ("steps", index, "image", *parts)
     line, col = loaded.locate(loc)
     return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
-                      severity)
+                      severity, cause, host)

@@ -1,7 +1,8 @@
 """Click markers: the built-in round marker, and any marker image made RGBA.
 
-Scribe marks each click with `.../watermarks/<RRGGBB>_standard.png`, a 72x72 round marker
-in the team's colour. `builtin:circle#RRGGBB` draws a look-alike locally, so a guide renders
+Scribe marks each click with a 72x72 round marker under `.../watermarks/`:
+`<RRGGBB>_standard.png` in the team's colour, or (2023 exports) `watermark_default.png` in
+its default orange. `builtin:circle#RRGGBB` draws a look-alike locally, so a guide renders
 offline and when that PNG cannot be fetched.
 """
 

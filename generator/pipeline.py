@@ -204,6 +204,7 @@ class Build:
         guides = series_order(guides)
         warnings = [w for loaded in guides for w in loaded.warnings]
         warnings += [hint for loaded in guides for hint in secret_hints(loaded)]
+        self.fetcher.begin_build()
         images = self.images.plan(guides)
         self._running = submit_images(images, self.workers, verify=not render)
         views = tuple(guide_view(g.loaded, g.images) for g in images.guides)

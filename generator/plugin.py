@@ -9,6 +9,7 @@ the build to finish and links its files into the site. Works the same under Prop
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from generator.errors import GuideError, GuideErrors
 from generator.fsutil import publish
 from generator.mkdocsconfig import options_of, project_of
 from generator.pipeline import Build, BuildResult
+from generator.summary import network_hint, summarise
 from generator.workers import cores, warm_up
 
 log = get_plugin_logger("guidesmith")
@@ -50,6 +52,10 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         self.made: list[MadeFile] = []  # what on_post_build links into the site
         self.is_serve = False
         self.result: BuildResult | None = None  # the last finished build's counts
+        # The `guidesmith` command prints the network hint as its own last line: it sets
+        # hint_in_error to False and reads failure_hint when the build has failed.
+        self.hint_in_error = True
+        self.failure_hint: str | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -62,7 +68,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         build = self.build
         if cores() > 1:  # with one core, importing ahead would only compete
             warm_up(pdf=options.pdf)
-        plan = _report(lambda: build.start(keep_last_good=self.is_serve))
+        plan = _report(lambda: build.start(keep_last_good=self.is_serve), self.hint_in_error)
         for errors in (errors for _, errors in plan.broken.values()):
             for error in errors:
                 log.error(error.text())
@@ -97,7 +103,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        result = self.result = _report(self._build().finish)
+        result = self.result = _report(self._build().finish, self.hint_in_error)
         for file in self.made:
             if file.inclusion.is_included():
                 publish(Path(file.abs_src_path or ""), Path(file.abs_dest_path))
@@ -108,6 +114,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         self.close()
 
     def on_build_error(self, *, error: Exception) -> None:
+        self.failure_hint = getattr(error, "hint", None)
         if not self.is_serve:
             self.close()
 
@@ -129,14 +136,33 @@ class MadeFile(File):
         return None
 
 
-def _report(step: Any) -> Any:
-    """Run a build step; turn its problems into one PluginError (each problem a line)."""
+class GuideProblems(PluginError):
+    """A build's problems as one error: a line per problem, or per cause when many images
+    failed alike; and, when the network is why, a last line that says what to do (the
+    `guidesmith` command says it after its own last line instead: `with_hint=False`)."""
+
+    def __init__(self, errors: list[GuideError], with_hint: bool = True) -> None:
+        self.errors = errors
+        self.hint = network_hint(errors)
+        lines = [item.text() for item in summarise(errors, _verbose())]
+        if with_hint and self.hint:
+            lines.append(self.hint)
+        super().__init__("\n".join(lines))
+
+
+def _report(step: Any, with_hint: bool = True) -> Any:
+    """Run a build step; turn its problems into one PluginError (a line each, or a cause)."""
     try:
         return step()
     except GuideErrors as exc:
-        raise PluginError("\n".join(e.text() for e in exc.errors)) from None
+        raise GuideProblems(exc.errors, with_hint) from None
+
+
+def _verbose() -> bool:
+    """`--verbose` (guidesmith or mkdocs) lists every problem, not one line per cause."""
+    return log.isEnabledFor(logging.DEBUG)
 
 
 def log_warnings(warnings: list[GuideError]) -> None:
-    for warning in warnings:
+    for warning in summarise(warnings, _verbose()):
         log.warning(warning.text())

@@ -113,7 +113,7 @@ def test_a_missing_screenshot_names_the_step(built: Path) -> None:
     (built / "guides/assets/first/02.png").unlink()
     code, output = build(built)
     assert code == 1
-    assert "steps[3].image.src (step 3): local file not found: assets/first/02.png" in output
+    assert "steps[3].image.src (step 3): local file not found: guides/assets/first/02.png" in output
 
 
 def test_placeholders_stand_in_for_missing_screenshots(built: Path) -> None:

@@ -211,6 +211,15 @@ def test_wat_url_alone_enables_the_marker_and_wat_0_disables_it() -> None:
     ("builtin:circle#FB923C", None),
     ("https://example.com/marker.png", None),
     ("https://[broken/FB923C_standard.png", None),
+    # 2023 exports: one default marker, Scribe's orange.
+    ("https://colony-labs-public.s3.us-east-2.amazonaws.com/images/watermarks/"
+     "watermark_default.png", "FB923C"),
+    ("https://recorder.s3.amazonaws.com/images/watermarks/22C55E.png", "22C55E"),
+    ("https://recorder.s3.amazonaws.com/images/watermarks/1d4ed8_large.png", "1D4ED8"),
+    ("https://recorder.s3.amazonaws.com/images/watermarks/team/pointer.png", "FB923C"),
+    ("https://example.com/watermarks.png", None),
+    ("https://example.com/watermarks/readme.txt", None),
+    ("file:///images/watermarks/watermark_default.png", None),
 ])
 def test_scribe_marker_colour(src: str, colour: str | None) -> None:
     assert scribe_marker_colour(src) == colour

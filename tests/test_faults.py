@@ -263,7 +263,7 @@ def test_every_problem_of_every_guide_is_reported_in_one_run(built: Path) -> Non
         "image file is truncated (...",
         f"{FIRST_STEP_1}: refused as a possible decompression bomb: Image size (10000000000 "
         "pixels) exceeds limit of 178956970 pixels, could be decompression bomb DOS attack.",
-        f"{FIRST_STEP_3}: local file not found: assets/first/missing.png",
+        f"{FIRST_STEP_3}: local file not found: guides/assets/first/missing.png",
     )
 
 

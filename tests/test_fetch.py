@@ -5,13 +5,18 @@ Every server here is pytest-httpserver on loopback; nothing leaves the machine.
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import io
+import pickle
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -210,7 +215,7 @@ def test_read_many_returns_bytes_or_errors_keyed_by_src(
     assert results[ok] == png
     assert results["assets/shot.png"] == png
     assert str(results[gone]) == f"HTTP 404 Not Found for {gone}"
-    assert str(results["assets/nope.png"]) == "local file not found: assets/nope.png"
+    assert str(results["assets/nope.png"]) == "local file not found: guides/assets/nope.png"
     assert len(httpserver.log) == 2
 
 
@@ -319,22 +324,6 @@ def test_read_timeout_is_reported_in_bounded_time(
 
     assert str(err.value) == f"no data for 0.3 s (read timeout) from {url}"
     assert time.monotonic() - started < 3
-
-
-def test_connection_refused_is_retried_then_reported(
-    make_fetcher: MakeFetcher, project: Path
-) -> None:
-    with socket.socket() as probe:  # a port that was free a moment ago: nobody listens
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/shot.png"
-
-    with pytest.raises(FetchError) as err:
-        make_fetcher(retries=1).read(url, guides(project))
-
-    message = str(err.value)
-    assert message.startswith(f"connection failed for {url}: ")
-    assert message.endswith(" (gave up after 2 attempts)")
 
 
 def test_declared_content_length_over_the_limit_is_refused(
@@ -534,7 +523,7 @@ def test_local_path_may_climb_within_the_project(
 @pytest.mark.parametrize(
     ("src", "message"),
     [
-        ("assets/missing.png", "local file not found: assets/missing.png"),
+        ("assets/missing.png", "local file not found: guides/assets/missing.png"),
         ("../../etc/passwd", "path escapes the project: ../../etc/passwd"),
         ("assets/../../../outside.png", "path escapes the project: assets/../../../outside.png"),
         ("/etc/passwd", "refused: absolute path /etc/passwd (write it relative to the guide)"),
@@ -603,3 +592,413 @@ def test_default_limit_is_spelled_in_megabytes(
         make_fetcher().read(url, guides(project))
 
     assert str(err.value) == f"response larger than the 50 MB limit for {url}"
+
+
+# -- faults: every misbehaviour ends, clearly, within a bounded time ------------------------
+#
+# Each test below times its fault: `bounded(seconds)` fails the test if the fault took
+# longer (a generous bound: the deadline or timeout it sets, plus slack for a busy machine).
+
+
+@pytest.fixture
+def bounded() -> Callable[[float], Any]:
+    @contextlib.contextmanager
+    def within(seconds: float) -> Iterator[None]:
+        started = time.monotonic()
+        yield
+        took = time.monotonic() - started
+        assert took < seconds, f"took {took:.2f} s, more than {seconds} s"
+
+    return within
+
+
+@pytest.fixture
+def released() -> Iterator[threading.Event]:
+    """Set at teardown: servers that stall or drip stop then, whatever the client did."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+@pytest.fixture
+def raw_server(released: threading.Event) -> Iterator[Callable[..., str]]:
+    """A TCP server on 127.0.0.1 that answers each connection with `handle(conn)`: for the
+    faults an HTTP framework will not produce (a reset mid-body, headers sent a byte at a
+    time). Returns the base URL."""
+    listeners: list[socket.socket] = []
+
+    def start(handle: Callable[[socket.socket], None]) -> str:
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(0.2)
+        listeners.append(listener)
+
+        def serve() -> None:
+            while not released.is_set():
+                try:
+                    conn, _ = listener.accept()
+                except (TimeoutError, OSError):
+                    continue
+                threading.Thread(target=_handle, args=(handle, conn), daemon=True).start()
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+    yield start
+    released.set()
+    for listener in listeners:
+        listener.close()
+
+
+def _handle(handle: Callable[[socket.socket], None], conn: socket.socket) -> None:
+    with conn:
+        conn.settimeout(5)
+        try:
+            conn.recv(65536)  # the request
+            handle(conn)
+        except OSError:
+            pass  # the client hung up: what these faults are for
+
+
+def _drip(released: threading.Event, chunk: bytes, every: float) -> Iterator[bytes]:
+    """An endless body: `chunk` every `every` seconds until the test ends."""
+    while not released.wait(every):
+        yield chunk
+
+
+def test_a_slow_drip_ends_at_the_deadline(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path, released: threading.Event,
+    bounded: Callable[[float], Any],
+) -> None:
+    # A byte every 0.1 s: no read ever times out, the deadline alone can end it.
+    httpserver.expect_request("/drip.png").respond_with_handler(
+        lambda request: Response(_drip(released, b"x", 0.1), content_type="image/png"))
+    url = httpserver.url_for("/drip.png")
+
+    with bounded(3), pytest.raises(FetchError) as err:
+        make_fetcher(deadline=1.0, timeout_read=5).read(url, guides(project))
+
+    assert str(err.value) == f"{url} did not arrive within the 1 s deadline"
+    assert (err.value.cause, err.value.host, err.value.url) == ("timeout", "localhost", url)
+    assert len(httpserver.log) == 1  # a timeout is not retried
+
+
+def test_headers_then_silence_ends_at_the_deadline_not_the_read_timeout(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path, released: threading.Event,
+    bounded: Callable[[float], Any],
+) -> None:
+    def stall() -> Iterator[bytes]:
+        released.wait(30)
+        yield b"late"
+
+    httpserver.expect_request("/stall.png").respond_with_handler(
+        lambda request: Response(stall(), content_type="image/png"))
+    url = httpserver.url_for("/stall.png")
+
+    with bounded(3), pytest.raises(FetchError) as err:
+        make_fetcher(deadline=1.0, timeout_read=20).read(url, guides(project))
+
+    assert str(err.value) == f"{url} did not arrive within the 1 s deadline"
+    assert err.value.cause == "timeout"
+
+
+def test_an_endless_body_without_length_ends_at_the_deadline(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path, released: threading.Event,
+    bounded: Callable[[float], Any],
+) -> None:
+    httpserver.expect_request("/endless.png").respond_with_handler(
+        lambda request: Response(_drip(released, b"x" * 65536, 0.01), content_type="image/png"))
+    url = httpserver.url_for("/endless.png")
+
+    with bounded(3), pytest.raises(FetchError) as err:
+        make_fetcher(deadline=1.0).read(url, guides(project))
+
+    assert str(err.value) == f"{url} did not arrive within the 1 s deadline"
+    assert "Content-Length" not in httpserver.log[0][1].headers
+
+
+def test_headers_sent_a_byte_at_a_time_end_at_the_deadline(
+    raw_server: Callable[..., str], make_fetcher: MakeFetcher, project: Path,
+    released: threading.Event, bounded: Callable[[float], Any],
+) -> None:
+    def slow_headers(conn: socket.socket) -> None:
+        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nX-Slow: " + b"x" * 10_000:
+            conn.sendall(bytes([byte]))
+            if released.wait(0.05):
+                return
+
+    url = raw_server(slow_headers) + "/shot.png"
+
+    with bounded(3), pytest.raises(FetchError) as err:
+        make_fetcher(deadline=1.0, timeout_read=5).read(url, guides(project))
+
+    assert str(err.value) == f"{url} did not arrive within the 1 s deadline"
+
+
+def test_no_answer_at_all_ends_at_the_read_timeout(
+    raw_server: Callable[..., str], make_fetcher: MakeFetcher, project: Path,
+    released: threading.Event, bounded: Callable[[float], Any],
+) -> None:
+    url = raw_server(lambda conn: released.wait(30)) + "/shot.png"
+
+    with bounded(3), pytest.raises(FetchError) as err:
+        make_fetcher(timeout_read=0.5, deadline=10).read(url, guides(project))
+
+    assert str(err.value) == f"no data for 0.5 s (read timeout) from {url}"
+    assert err.value.cause == "timeout"
+
+
+def _reset(conn: socket.socket) -> None:
+    """Half a body, then a TCP reset (SO_LINGER 0), as a crashing server sends."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n")
+    conn.sendall(b"x" * 10)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def test_a_reset_mid_body_is_retried_and_then_reported(
+    raw_server: Callable[..., str], make_fetcher: MakeFetcher, project: Path,
+    bounded: Callable[[float], Any],
+) -> None:
+    attempts = []
+
+    def count_and_reset(conn: socket.socket) -> None:
+        attempts.append(1)
+        _reset(conn)
+
+    url = raw_server(count_and_reset) + "/shot.png"
+
+    with bounded(3), pytest.raises(FetchError) as err:
+        make_fetcher(retries=2).read(url, guides(project))
+
+    assert str(err.value).startswith(f"connection lost for {url}: ")
+    assert str(err.value).endswith(" (gave up after 3 attempts)")
+    assert err.value.cause == "reset"
+    assert len(attempts) == 3
+
+
+def test_a_reset_then_a_good_answer_is_a_download(
+    raw_server: Callable[..., str], make_fetcher: MakeFetcher, project: Path, png: bytes,
+) -> None:
+    answers = iter([_reset, lambda conn: conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: "
+        + str(len(png)).encode() + b"\r\nConnection: close\r\n\r\n" + png)])
+    url = raw_server(lambda conn: next(answers)(conn)) + "/shot.png"
+
+    assert make_fetcher().read(url, guides(project)) == png
+
+
+def test_a_redirect_loop_ends_at_once(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path,
+    bounded: Callable[[float], Any],
+) -> None:
+    httpserver.expect_request("/loop.png").respond_with_data(
+        "", status=302, headers={"Location": "/loop.png"})
+    url = httpserver.url_for("/loop.png")
+
+    with bounded(2), pytest.raises(FetchError) as err:
+        make_fetcher().read(url, guides(project))
+
+    assert err.value.cause == "response"
+
+
+def test_an_html_page_ends_at_once(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path,
+    bounded: Callable[[float], Any],
+) -> None:
+    httpserver.expect_request("/login").respond_with_data("<html></html>", content_type="text/html")
+    url = httpserver.url_for("/login")
+
+    with bounded(2), pytest.raises(FetchError) as err:
+        make_fetcher().read(url, guides(project))
+
+    assert (str(err.value), err.value.cause) == (
+        f"not an image (Content-Type text/html) for {url}", "response")
+    assert len(httpserver.log) == 1
+
+
+def test_503_then_200_is_a_download(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path, png: bytes,
+    bounded: Callable[[float], Any],
+) -> None:
+    httpserver.expect_oneshot_request("/busy.png").respond_with_data("busy", status=503)
+    url = serve_png(httpserver, "/busy.png", png)
+
+    with bounded(2):
+        assert make_fetcher().read(url, guides(project)) == png
+    assert len(httpserver.log) == 2
+
+
+def test_retry_after_is_honoured(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path, png: bytes,
+    bounded: Callable[[float], Any],
+) -> None:
+    httpserver.expect_oneshot_request("/later.png").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "1"})
+    url = serve_png(httpserver, "/later.png", png)
+    started = time.monotonic()
+
+    with bounded(3):
+        assert make_fetcher(backoff=0.01).read(url, guides(project)) == png
+
+    assert time.monotonic() - started >= 1.0  # the server's wait, not the 0.01 s backoff
+    assert len(httpserver.log) == 2
+
+
+def test_retry_after_an_http_date(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path, png: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    httpserver.expect_oneshot_request("/later.png").respond_with_data(
+        "", status=503, headers={"Retry-After": when})
+    url = serve_png(httpserver, "/later.png", png)
+    sleeps: list[float] = []
+    monkeypatch.setattr("generator.fetch.time.sleep", sleeps.append)
+
+    assert make_fetcher().read(url, guides(project)) == png
+    assert len(sleeps) == 1 and 27 < sleeps[0] <= 30
+
+
+def test_retry_after_beyond_the_deadline_gives_up_at_once(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path,
+    bounded: Callable[[float], Any],
+) -> None:
+    httpserver.expect_request("/later.png").respond_with_data(
+        "", status=503, headers={"Retry-After": "3600"})
+    url = httpserver.url_for("/later.png")
+
+    with bounded(2), pytest.raises(FetchError) as err:
+        make_fetcher(deadline=10).read(url, guides(project))
+
+    assert str(err.value) == (
+        f"HTTP 503 Service Unavailable for {url} (gave up: waiting 3600 s to retry would pass "
+        "the 10 s deadline)")
+    assert (err.value.cause, len(httpserver.log)) == ("http", 1)
+
+
+def test_an_unresolvable_host_is_not_retried_and_not_asked_again(
+    make_fetcher: MakeFetcher, project: Path, monkeypatch: pytest.MonkeyPatch,
+    bounded: Callable[[float], Any],
+) -> None:
+    lookups: list[object] = []
+    real = socket.getaddrinfo
+
+    def counted(host: object, *args: Any, **kwargs: Any) -> Any:
+        lookups.append(host)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", counted)
+    fetcher = make_fetcher()
+    first, second = "https://screenshots.invalid/01.png", "https://screenshots.invalid/02.png"
+
+    with bounded(10), pytest.raises(FetchError) as err:
+        fetcher.read(first, guides(project))
+    assert str(err.value).startswith("cannot reach screenshots.invalid (")
+    assert str(err.value).endswith(f") for {first}; not asked again in this build")
+    assert (err.value.cause, err.value.host) == ("unreachable", "screenshots.invalid")
+    assert lookups == ["screenshots.invalid"]  # once: a name that does not resolve is final
+
+    with bounded(0.5), pytest.raises(FetchError) as again:
+        fetcher.read(second, guides(project))
+    reason = str(err.value).removeprefix("cannot reach screenshots.invalid (").split(") for ")[0]
+    assert str(again.value) == (
+        f"cannot reach screenshots.invalid ({reason}, earlier in this build): not asked for "
+        f"{second}")
+    assert (again.value.cause, again.value.host) == ("unreachable", "screenshots.invalid")
+    assert lookups == ["screenshots.invalid"]
+
+    fetcher.begin_build()  # the next build (under `serve`) asks again
+    with pytest.raises(FetchError):
+        fetcher.read(second, guides(project))
+    assert len(lookups) == 2
+
+
+def test_a_refused_connection_is_not_retried(
+    make_fetcher: MakeFetcher, project: Path, bounded: Callable[[float], Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago: nobody listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/shot.png"
+    sleeps: list[float] = []
+    monkeypatch.setattr("generator.fetch.time.sleep", sleeps.append)
+
+    with bounded(2), pytest.raises(FetchError) as err:
+        make_fetcher(retries=3, backoff=5).read(url, guides(project))
+
+    assert str(err.value).startswith("cannot reach 127.0.0.1 (")
+    assert "refused" in str(err.value).lower()
+    assert err.value.cause == "unreachable"
+    assert sleeps == []
+
+
+def test_a_tls_failure_is_unreachable_and_not_retried(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path,
+    bounded: Callable[[float], Any],
+) -> None:
+    # https:// to a plain-HTTP server: the TLS handshake fails.
+    url = httpserver.url_for("/shot.png").replace("http://", "https://")
+
+    with bounded(2), pytest.raises(FetchError) as err:
+        make_fetcher(backoff=5).read(url, guides(project))
+
+    assert err.value.cause == "unreachable"
+    assert str(err.value).startswith("cannot reach localhost ([SSL: ")
+
+
+def test_the_build_budget_fails_what_is_left_at_once(
+    httpserver: HTTPServer, make_fetcher: MakeFetcher, project: Path, png: bytes,
+    released: threading.Event, bounded: Callable[[float], Any],
+) -> None:
+    httpserver.expect_request("/slow.png").respond_with_handler(
+        lambda request: Response(_drip(released, b"x", 0.1), content_type="image/png"))
+    slow = httpserver.url_for("/slow.png")
+    quick = serve_png(httpserver, "/quick.png", png)
+    fetcher = make_fetcher(budget=1.0, deadline=30)
+
+    with bounded(3), pytest.raises(FetchError) as err:
+        fetcher.read(slow, guides(project))
+    assert str(err.value) == (
+        f"{slow} did not arrive within the 1 s budget for this build's downloads")
+    assert err.value.cause == "budget"
+
+    with bounded(0.5), pytest.raises(FetchError) as late:
+        fetcher.read(quick, guides(project))
+    assert str(late.value) == (
+        f"not downloaded: the 1 s budget for this build's downloads ran out before {quick} "
+        "(build again to go on: what was downloaded is kept)")
+    assert late.value.cause == "budget"
+    assert [r.path for r, _ in httpserver.log] == ["/slow.png"]
+
+
+def test_fetch_errors_pickle_with_their_cause() -> None:
+    error = FetchError("gone", "http", "example.com", "https://example.com/a.png")
+    back = pickle.loads(pickle.dumps(error))
+    assert (str(back), back.cause, back.host, back.url) == (
+        "gone", "http", "example.com", "https://example.com/a.png")
+
+
+def test_a_missing_local_file_suggests_the_near_name(
+    make_fetcher: MakeFetcher, project: Path
+) -> None:
+    (guides(project) / "assets" / "login-filled.png").write_bytes(b"x")
+
+    with pytest.raises(FetchError) as err:
+        make_fetcher().read("assets/login-filed.png", guides(project))
+
+    assert str(err.value) == (
+        "local file not found: guides/assets/login-filed.png; did you mean login-filled.png?")
+    assert err.value.cause == "local"
+
+
+def test_another_step_s_screenshot_is_not_suggested(
+    make_fetcher: MakeFetcher, project: Path
+) -> None:
+    (guides(project) / "assets" / "01.png").write_bytes(b"x")
+
+    with pytest.raises(FetchError) as err:
+        make_fetcher().read("assets/02.png", guides(project))
+
+    assert str(err.value) == "local file not found: guides/assets/02.png"

@@ -5,22 +5,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import httpx
 import pytest
-from pytest_httpserver import HTTPServer
 
-from generator.importer import (
+from generator.importer.run import import_directory, import_file, run_import
+from generator.importer.scribe import (
     ImportProblem,
     ImportResult,
-    download_images,
-    import_directory,
-    import_file,
     order_for,
     parse_export,
-    read_series_index,
-    run_import,
     slug_for,
 )
+from generator.importer.series import read_series_index
 from generator.loader import load_guide
 from generator.model import Guide, Length, Section, Step
 from generator.yamlwriter import SCHEMA_URL, dump_guide
@@ -33,9 +28,6 @@ OLDER = "set_up_the_vpn_client.md"
 EMBEDDED = "embedded_page.md"
 ODD = "08.odd_shapes.md"
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 60
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 60
-GIF = b"GIF89a" + b"\x00" * 60
 
 
 def parse_fixture(name: str) -> ImportResult:
@@ -367,8 +359,9 @@ def test_import_directory_uses_the_index_and_skips_what_is_not_an_export(tmp_pat
 
     notes = {o.export.name: o.note for o in outcomes if o.path is None}
     assert notes == {
-        "README.md": "skipped: not a Scribe export (no numbered steps)",
-        "lab_index.md": "series index: chapters and order for 4 guides",
+        "README.md": "left out: no numbered steps, so not a Scribe export (nothing to do, "
+        "unless it should be one: export it from Scribe as Markdown)",
+        "lab_index.md": "read as the series index: chapters and order for 4 guides",
     }
     written = {o.path.name: o.result.guide for o in outcomes if o.path and o.result}
     assert sorted(p.name for p in guides.iterdir()) == sorted(written)
@@ -428,102 +421,3 @@ def test_two_exports_with_the_same_slug_are_refused(tmp_path: Path) -> None:
         import_directory(src, tmp_path / "guides")
     assert "would all be written to" in caught.value.message
     assert not (tmp_path / "guides").exists()
-
-
-# --- downloads ---------------------------------------------------------------------------
-
-
-def fetch(url: str) -> bytes:
-    response = httpx.get(url, timeout=5)
-    if response.status_code != 200:
-        raise RuntimeError(f"HTTP {response.status_code} for {url}")
-    return response.content
-
-
-def served_export(httpserver: HTTPServer, missing: bool = False) -> str:
-    """An export whose screenshots, marker and animation live on the local server."""
-    httpserver.expect_request("/files/one/ascreenshot.jpeg").respond_with_data(JPEG)
-    if not missing:
-        httpserver.expect_request("/files/two/shot").respond_with_data(PNG)
-    httpserver.expect_request("/marks/FB923C_standard.png").respond_with_data(PNG)
-    httpserver.expect_request("/files/anim.gif").respond_with_data(GIF)
-    marker = httpserver.url_for("/marks/FB923C_standard.png")
-
-    def cloudimg(path: str, pad: str) -> str:
-        return (
-            f"![](https://demo42.cloudimg.io/{httpserver.url_for(path)}?tl_px=0,0&br_px=40,30"
-            f"&width=20&wat=1&wat_gravity=northwest&wat_url={marker}&wat_pad={pad})"
-        )
-
-    return (
-        "# 09.Served guide\n\n"
-        f"1\\. One\n\n{cloudimg('/files/one/ascreenshot.jpeg', '1,2')}\n\n"
-        f"2\\. Same screenshot\n\n{cloudimg('/files/one/ascreenshot.jpeg', '3,4')}\n\n"
-        f"3\\. Two\n\n{cloudimg('/files/two/shot', '5,6')}\n\n"
-        f"4\\. Animation\n\n![]({httpserver.url_for('/files/anim.gif')})\n"
-    )
-
-
-def test_download_fetches_screenshots_and_marker_and_rewrites_src(
-    httpserver: HTTPServer, tmp_path: Path
-) -> None:
-    result = parse_export(served_export(httpserver), "09.served_guide.md")
-    assets = tmp_path / "guides" / "assets" / result.slug
-
-    updated, failures = download_images(result, assets, fetch)
-
-    assert failures == []
-    assert sorted(p.name for p in assets.iterdir()) == [
-        "01.jpeg", "03.png", "04.gif", "FB923C_standard.png",
-    ]
-    assert (assets / "01.jpeg").read_bytes() == JPEG
-    images = [s.image for s in steps_of(updated.guide)]
-    assert [i.src for i in images if i] == [
-        "assets/09-served-guide/01.jpeg",
-        "assets/09-served-guide/01.jpeg",
-        "assets/09-served-guide/03.png",
-        "assets/09-served-guide/04.gif",
-    ]
-    assert [i.origin for i in images if i] == [
-        httpserver.url_for("/files/one/ascreenshot.jpeg"),
-        httpserver.url_for("/files/one/ascreenshot.jpeg"),
-        httpserver.url_for("/files/two/shot"),
-        httpserver.url_for("/files/anim.gif"),
-    ]
-    defaults = updated.guide.image_defaults
-    assert defaults is not None and defaults.marker is not None
-    assert defaults.marker.src == "assets/09-served-guide/FB923C_standard.png"
-    # Each screenshot and the marker were fetched once.
-    assert len(httpserver.log) == 4
-
-    out = tmp_path / "guides" / "09-served-guide.yml"
-    out.write_text(dump_guide(updated.guide), encoding="utf-8")
-    assert load_guide(out).guide == updated.guide
-
-
-def test_a_failed_download_is_listed_and_its_step_keeps_the_url(
-    httpserver: HTTPServer, tmp_path: Path
-) -> None:
-    export = tmp_path / "09.served_guide.md"
-    export.write_text(served_export(httpserver, missing=True), encoding="utf-8")
-
-    outcome = import_file(export, tmp_path / "guides" / "09-served-guide.yml", fetch=fetch)
-
-    url = httpserver.url_for("/files/two/shot")
-    assert outcome.failures == [f"step 3: HTTP 500 for {url}"]
-    assert outcome.result is not None
-    images = [s.image for s in steps_of(outcome.result.guide)]
-    assert images[2] is not None and (images[2].src, images[2].origin) == (url, None)
-    assert images[0] is not None and images[0].src == "assets/09-served-guide/01.jpeg"
-    loaded = load_guide(tmp_path / "guides" / "09-served-guide.yml").guide
-    assert loaded == outcome.result.guide
-
-
-def test_a_response_that_is_not_an_image_is_a_failure(tmp_path: Path) -> None:
-    result = parse_export(
-        "# X\n\n1\\. A\n\n![](https://example.com/login)\n", "x.md"
-    )
-    pages = {"https://example.com/login": b"<html>sign in</html>"}
-    updated, failures = download_images(result, tmp_path / "assets" / "x", pages.__getitem__)
-    assert failures == ["step 1: https://example.com/login is not a JPEG, PNG, GIF or WebP image"]
-    assert steps_of(updated.guide)[0].image.src == "https://example.com/login"  # type: ignore[union-attr]

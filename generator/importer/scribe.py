@@ -1,31 +1,23 @@
-"""Scribe Markdown export -> Guide -> guides/<slug>.yml.
+"""Scribe Markdown export -> Guide: the parser.
 
 `parse_export` reads one export (current `1\\.` steps or older `**1. ...**` ones, possibly
 inside a larger page) into a Guide and a list of warnings with line numbers: nothing the
-parser does not recognise is dropped silently. `run_import` is what the `import` command
-calls: a file or a folder of exports (with its series index, when there is one), written as
-guide files, optionally with every screenshot downloaded next to the guide.
+parser does not recognise is dropped silently. Pure apart from `read_export`.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from pydantic import ValidationError
 
 from generator.cloudimg import CloudimgError, is_cloudimg_url, parse_image_url, unescape
-from generator.fsutil import atomic_write
-from generator.model import Guide, Image, Marker, Step
-from generator.yamlwriter import dump_guide, guide_data
-
-Fetch = Callable[[str], bytes]
+from generator.model import Guide, Image, Marker
 
 # --- line shapes -------------------------------------------------------------------------
 
@@ -46,12 +38,11 @@ _CALLOUT = re.compile(r"^(\*\*)?(tip|alert)\s*:\s*(\*\*)?\s*", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _ESCAPED_KEY = re.compile(r"\\\[\\\[(.+?)\\\]\\\]")
 _TRAILING_BACKSLASHES = re.compile(r"\\{1,2}$")
-_INDEX_LINK = re.compile(rf'(?<!!)\[(?P<text>[^\]]*)\]\((?P<target>{_URL})(?:\s+"[^"]*")?\)')
 _ORDER_PREFIX = re.compile(r"^(\d+)(?=[._\s-])")
 _TITLE_PREFIX = re.compile(r"^\d+\.\s*(?=\D)")
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-IMAGE_SUFFIXES = {".jpg": "jpg", ".jpeg": "jpeg", ".png": "png", ".gif": "gif", ".webp": "webp"}
+
 
 
 class ImportProblem(Exception):
@@ -71,15 +62,6 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass
-class ImportedFile:
-    """What happened to one file of an import: a guide written, or why it was skipped."""
-
-    export: Path
-    path: Path | None = None
-    result: ImportResult | None = None
-    note: str = ""
-    failures: list[str] = field(default_factory=list)
 
 
 # --- names -------------------------------------------------------------------------------
@@ -587,297 +569,12 @@ def is_scribe_export(text: str) -> bool:
     return any(_step_match(line) for line in text.splitlines())
 
 
-# --- a series ----------------------------------------------------------------------------
 
-
-def _read(path: Path) -> str:
+def read_export(path: Path) -> str:
+    """An export's text; a file that is not UTF-8 or cannot be read is an ImportProblem."""
     try:
         return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportProblem(f"{path.name}: not valid UTF-8; save the file as UTF-8") from None
     except OSError as exc:
         raise ImportProblem(f"{path}: cannot read the file: {exc.strerror}") from None
-
-
-def _linked_markdown(target: str) -> str | None:
-    """The file name a relative link points at, when it is a Markdown file."""
-    target = target.strip().strip("<>")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    name = PurePosixPath(unquote(parts.path)).name
-    return name if name.lower().endswith(MARKDOWN_SUFFIXES) else None
-
-
-def read_series_index(path: Path) -> dict[str, tuple[str, int]]:
-    """Linked file name -> (chapter, order) from an index of `## Chapter` headings and links.
-
-    The order is the file name's prefix (`07.x.md` -> 7), else the link's position (from
-    1). Links above the first `## ` heading have the chapter "".
-    """
-    chapter = ""
-    position = 0
-    series: dict[str, tuple[str, int]] = {}
-    in_fence = False
-    for line in _read(path).splitlines():
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        if (m := _HEADING.match(line)) and len(m[1]) <= 2:
-            chapter = m[2].strip() if len(m[1]) == 2 else ""
-            continue
-        for link in _INDEX_LINK.finditer(line):
-            name = _linked_markdown(link["target"])
-            if name is None or name in series:
-                continue
-            position += 1
-            order = order_for(name)
-            series[name] = (chapter, order if order is not None else position)
-    return series
-
-
-def find_series_index(src_dir: Path, exports: list[Path]) -> Path | None:
-    """The .md beside the exports whose links under `## ` headings point at them, if any."""
-    names = {p.name for p in exports}
-    best: tuple[int, Path] | None = None
-    for path in sorted(src_dir.iterdir()):
-        if not path.is_file() or path.suffix.lower() not in MARKDOWN_SUFFIXES or path in exports:
-            continue
-        try:
-            series = read_series_index(path)
-        except ImportProblem:
-            continue
-        count = sum(1 for name, (chapter, _) in series.items() if chapter and name in names)
-        if count and (best is None or count > best[0]):
-            best = (count, path)
-    return best[1] if best else None
-
-
-def apply_series(result: ImportResult, chapter: str, order: int) -> ImportResult:
-    """The result with the chapter (none when "") and order an index gives it."""
-    update: dict[str, Any] = {"order": order, "chapter": chapter or None}
-    return replace(result, guide=result.guide.model_copy(update=update))
-
-
-# --- downloads ---------------------------------------------------------------------------
-
-
-def _extension(url: str, data: bytes) -> str | None:
-    """The image type from the content, else from the URL; None when it is not an image."""
-    if data.startswith(b"\xff\xd8\xff"):
-        sniffed = "jpeg"
-    elif data.startswith(b"\x89PNG\r\n\x1a\n"):
-        sniffed = "png"
-    elif data.startswith((b"GIF87a", b"GIF89a")):
-        sniffed = "gif"
-    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        sniffed = "webp"
-    else:
-        return None
-    from_url = IMAGE_SUFFIXES.get(PurePosixPath(urlsplit(url).path).suffix.lower())
-    # Keep the URL's spelling (.jpeg or .jpg) when it agrees with the content.
-    if from_url is not None and (from_url == sniffed or {from_url, sniffed} == {"jpg", "jpeg"}):
-        return from_url
-    return sniffed
-
-
-def _is_url(src: str) -> bool:
-    return src.startswith(("http://", "https://"))
-
-
-def _safe_name(url: str, taken: set[str]) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", PurePosixPath(urlsplit(url).path).name).strip(".-")
-    name = name or "marker.png"
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, "png"
-    candidate, n = f"{stem}.{suffix}", 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{stem}-{n}.{suffix}"
-    taken.add(candidate)
-    return candidate
-
-
-def download_images(
-    result: ImportResult, assets_dir: Path, fetch: Fetch, base_dir: Path | None = None
-) -> tuple[ImportResult, list[str]]:
-    """Fetch every screenshot and marker into `assets_dir`; point `src` at the copies.
-
-    Screenshots are named by step (`03.jpeg`; a screenshot that several steps share is
-    fetched once), markers by their file name. Each step's image keeps its URL as `origin`.
-    `src` is relative to `base_dir`, the guide file's folder (default: two levels above
-    `assets_dir`, as in guides/assets/<slug>/). A failed download is listed ("step 3: ...")
-    and that step keeps its URL.
-    """
-    base_dir = base_dir if base_dir is not None else assets_dir.parent.parent
-    guide = result.guide
-    failures: list[str] = []
-    local: dict[str, str] = {}
-    failed: set[str] = set()
-    taken: set[str] = set()
-
-    def get(url: str, name: str, label: str) -> str | None:
-        if url in local:
-            return local[url]
-        if url in failed:
-            failures.append(f"{label}: download failed before (see above): {url}")
-            return None
-        try:
-            data = fetch(url)
-        except Exception as exc:  # the injected fetcher's own error type is not known here
-            message = str(exc).strip().splitlines()
-            failures.append(f"{label}: {message[0] if message else type(exc).__name__}")
-            failed.add(url)
-            return None
-        ext = _extension(url, data)
-        if ext is None:
-            failures.append(f"{label}: {url} is not a JPEG, PNG, GIF or WebP image")
-            failed.add(url)
-            return None
-        filename = f"{name}.{ext}" if "." not in name else name
-        taken.add(filename)
-        atomic_write(assets_dir / filename, data)
-        local[url] = Path(os.path.relpath(assets_dir / filename, base_dir)).as_posix()
-        return local[url]
-
-    def marker_src(marker: Marker | None, label: str) -> Marker | None:
-        if marker is None or not _is_url(marker.src):
-            return marker
-        name = local.get(marker.src) or _safe_name(marker.src, taken)
-        src = get(marker.src, name, label)
-        return marker if src is None else marker.model_copy(update={"src": src})
-
-    defaults = guide.image_defaults
-    if defaults is not None and defaults.marker is not None:
-        new_marker = marker_src(defaults.marker, "marker")
-        defaults = defaults.model_copy(update={"marker": new_marker})
-    items: list[Any] = []
-    number = 0
-    for item in guide.steps:
-        if not isinstance(item, Step):
-            items.append(item)
-            continue
-        number += 1
-        image = item.image
-        if image is not None and _is_url(image.src):
-            src = get(image.src, f"{number:02d}", f"step {number}")
-            if src is not None:
-                image = image.model_copy(update={"src": src, "origin": image.origin or image.src})
-        if image is not None and image.marker is not None:
-            marker = marker_src(image.marker, f"step {number} marker")
-            image = image.model_copy(update={"marker": marker})
-        items.append(item.model_copy(update={"image": image}))
-    updated = guide.model_copy(update={"steps": items, "image_defaults": defaults})
-    # Through plain data and back: the Guide that loading the written file gives.
-    return replace(result, guide=Guide.model_validate(guide_data(updated))), failures
-
-
-# --- writing -----------------------------------------------------------------------------
-
-
-def header_for(export_name: str) -> str:
-    return f"Imported from {export_name} by guidesmith import"
-
-
-def _refuse_overwrite(paths: list[Path]) -> None:
-    existing = [p for p in paths if p.exists()]
-    if existing:
-        names = ", ".join(str(p) for p in existing)
-        noun = "a guide file that exists" if len(existing) == 1 else "guide files that exist"
-        raise ImportProblem(f"refusing to overwrite {noun}: {names} (use --force to replace)")
-
-
-def _write(result: ImportResult, out_path: Path, export: Path) -> None:
-    atomic_write(out_path, dump_guide(result.guide, header_for(export.name)))
-
-
-def import_file(
-    export: Path, out_path: Path, force: bool = False, *, fetch: Fetch | None = None
-) -> ImportedFile:
-    """Import one export into `out_path`; with `fetch`, download its images beside it."""
-    result = parse_export(_read(export), export.name)
-    if not force:
-        _refuse_overwrite([out_path])
-    failures: list[str] = []
-    if fetch is not None:
-        assets = out_path.parent / "assets" / out_path.name.removesuffix(".yml")
-        result, failures = download_images(result, assets, fetch, out_path.parent)
-    _write(result, out_path, export)
-    return ImportedFile(export, out_path, result, failures=failures)
-
-
-def import_directory(
-    src_dir: Path, guides_dir: Path, force: bool = False, *, fetch: Fetch | None = None
-) -> list[ImportedFile]:
-    """Import every export in `src_dir` into guides_dir/<slug>.yml; skip what is not one.
-
-    When a series index is beside them, each guide gets its chapter and order from it.
-    Nothing is written when a guide would be overwritten (without `force`), when two
-    exports would have the same slug, or when an export cannot be imported.
-    """
-    files = sorted(
-        p for p in src_dir.iterdir() if p.is_file() and p.suffix.lower() in MARKDOWN_SUFFIXES
-    )
-    texts = {p: _read(p) for p in files}
-    exports = [p for p in files if is_scribe_export(texts[p])]
-    index = find_series_index(src_dir, exports)
-    series = read_series_index(index) if index is not None else {}
-    outcomes: list[ImportedFile] = []
-    problems: list[str] = []
-    for path in files:
-        if path == index:
-            names = {p.name for p in exports}
-            missing = sorted(n for n in series if n not in names)
-            note = f"series index: chapters and order for {len(series) - len(missing)} guides"
-            if missing:
-                note += f"; links to files that are not here: {', '.join(missing)}"
-            outcomes.append(ImportedFile(path, note=note))
-        elif path not in exports:
-            note = "skipped: not a Scribe export (no numbered steps)"
-            outcomes.append(ImportedFile(path, note=note))
-        else:
-            try:
-                result = parse_export(texts[path], path.name)
-            except ImportProblem as exc:
-                problems.append(exc.message)
-                continue
-            if path.name in series:
-                result = apply_series(result, *series[path.name])
-            elif index is not None:
-                result.warnings.append(
-                    f"{path.name}:1: not linked from the series index {index.name}; no chapter"
-                )
-            outcomes.append(ImportedFile(path, guides_dir / f"{result.slug}.yml", result))
-    slugs = Counter(o.path for o in outcomes if o.path is not None)
-    for out, count in sorted(slugs.items()):
-        if count > 1:
-            sources = ", ".join(o.export.name for o in outcomes if o.path == out)
-            problems.append(f"{sources}: would all be written to {out}; rename one of them")
-    if problems:
-        raise ImportProblem("\n".join(problems))
-    if not force:
-        _refuse_overwrite([o.path for o in outcomes if o.path is not None])
-    for outcome in outcomes:
-        if outcome.path is None or outcome.result is None:
-            continue
-        if fetch is not None:
-            assets = guides_dir / "assets" / outcome.result.slug
-            outcome.result, outcome.failures = download_images(
-                outcome.result, assets, fetch, guides_dir
-            )
-        _write(outcome.result, outcome.path, outcome.export)
-    return outcomes
-
-
-def run_import(
-    source: Path, guides_dir: Path, *, force: bool = False, fetch: Fetch | None = None
-) -> list[ImportedFile]:
-    """What `guidesmith import SOURCE` does: a folder of exports, or one export file."""
-    if source.is_dir():
-        return import_directory(source, guides_dir, force, fetch=fetch)
-    if not source.is_file():
-        raise ImportProblem(f"{source}: no such file or folder")
-    return [import_file(source, guides_dir / f"{slug_for(source.name)}.yml", force, fetch=fetch)]
