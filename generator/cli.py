@@ -23,6 +23,7 @@ from generator.fetch import Fetcher
 from generator.fsutil import atomic_write, cache_dir
 from generator.importer import ImportProblem, import_file, run_import
 from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build, BuildOptions
+from generator.provenance import ProvenanceError, install_source
 from generator.scaffold import ScaffoldError, init_project, new_guide
 from generator.schema import schema_text, write_project_schema
 from generator.sitebuild import BuildLocked, build_site
@@ -233,7 +234,11 @@ def explain_(url: str, source_size: tuple[int, int] | None) -> None:
 def init(directory: Path, name: str | None) -> None:
     """Start a project in DIRECTORY: mkdocs.yml, an example guide, a publishing workflow."""
     try:
-        written = init_project(directory, name)
+        source = install_source()
+        written = init_project(directory, name, source)
+    except ProvenanceError as exc:
+        raise click.ClickException(
+            f"cannot tell where guidesmith was installed from ({exc}): reinstall it") from None
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -244,6 +249,11 @@ def init(directory: Path, name: str | None) -> None:
     where = "" if directory.resolve() == Path.cwd().resolve() else f"cd {directory} && "
     console.print(f"Created a guidesmith project in {directory}. Next: `{where}make site` "
                   "builds site/, `make serve` previews it.", markup=False)
+    console.print(f"requirements.txt installs {source.requirement} ({source.described})",
+                  markup=False)
+    if source.local:
+        console.print("That path works on this machine only: before publishing, replace it "
+                      "with a release or a Git URL (see README.md).", markup=False)
 
 
 @main.command()

@@ -19,9 +19,9 @@ import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from PIL import Image, ImageDraw, ImageFont
 
-from generator import __version__
 from generator.fsutil import atomic_write
 from generator.pipeline import find_guides
+from generator.provenance import InstallSource, install_source
 from generator.schema import PROJECT_SCHEMA, schema_text, write_project_schema
 from generator.yamlwriter import schema_line
 
@@ -166,13 +166,15 @@ def draw_example_screenshot() -> ExampleScreenshot:
     )
 
 
-def project_files(site_name: str) -> dict[str, str | bytes]:
-    """Every file of a new project, by path relative to its root."""
+def project_files(site_name: str, source: InstallSource) -> dict[str, str | bytes]:
+    """Every file of a new project, by path relative to its root; `source` is the
+    guidesmith that its requirements.txt installs."""
     shot = draw_example_screenshot()
     image = f"assets/{EXAMPLE_SLUG}/01.png"
     templated = {
         "mkdocs.yml": _render("mkdocs.yml", site_name=site_name),
-        "requirements.txt": _render("requirements.txt", version=__version__),
+        "requirements.txt": _render("requirements.txt", source=source),
+        "README.md": _render("README.md", site_name=site_name, source=source),
         "Makefile": _render("Makefile"),
         ".gitignore": _render("gitignore"),
         ".github/workflows/publish.yml": _render("publish.yml"),
@@ -191,10 +193,15 @@ def project_files(site_name: str) -> dict[str, str | bytes]:
     return {**templated, **static, f"guides/{image}": shot.png}
 
 
-def init_project(root: Path, site_name: str | None = None) -> list[Path]:
-    """Write a new project into `root` (created if needed); refuses to overwrite any file."""
+def init_project(
+    root: Path, site_name: str | None = None, source: InstallSource | None = None
+) -> list[Path]:
+    """Write a new project into `root` (created if needed); refuses to overwrite any file.
+
+    `source`: the guidesmith its requirements.txt installs; default: the running one.
+    """
     name = site_name or root.resolve().name.replace("-", " ").replace("_", " ").strip()
-    planned = project_files(name or "Guides")
+    planned = project_files(name or "Guides", source or install_source())
     existing = sorted(rel for rel in planned if (root / rel).exists())
     if existing:
         raise ScaffoldError(

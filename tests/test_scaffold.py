@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +13,9 @@ import yaml
 from click.testing import CliRunner
 from PIL import Image
 
-from generator import __version__
 from generator.cli import main
 from generator.loader import load_guide
+from generator.provenance import install_source
 from generator.scaffold import draw_example_screenshot, next_order, slugify
 from generator.schema import PROJECT_SCHEMA, schema_text
 
@@ -49,7 +46,7 @@ def new_project(tmp_path: Path) -> Path:
 
 
 EXPECTED = {
-    "mkdocs.yml", "requirements.txt", "Makefile", ".gitignore",
+    "mkdocs.yml", "requirements.txt", "README.md", "Makefile", ".gitignore",
     ".github/workflows/publish.yml", "guides/index.md", f"guides/{SLUG}.yml",
     f"guides/assets/{SLUG}/01.png", PROJECT_SCHEMA, "site_overrides/main.html",
     "site_overrides/assets/stylesheets/guidesmith.css",
@@ -67,7 +64,7 @@ def test_init_writes_a_whole_project(new_project: Path) -> None:
     assert "guidesmith" in config["plugins"]
     assert (new_project / PROJECT_SCHEMA).read_text() == schema_text()
     assert (new_project / "requirements.txt").read_text().splitlines()[-1] == (
-        f"guidesmith=={__version__}")
+        install_source().requirement)  # see test_provenance
     ignored = (new_project / ".gitignore").read_text().splitlines()
     assert "site/" in ignored and ".cache/" in ignored
 
@@ -129,28 +126,6 @@ def test_the_theme_overrides_are_this_repository_s(new_project: Path) -> None:
     for rel in ("main.html", "assets/stylesheets/guidesmith.css"):
         assert (new_project / "site_overrides" / rel).read_bytes() == (
             ROOT / "site_overrides" / rel).read_bytes()
-
-
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_site_and_serve_targets(new_project: Path, tmp_path: Path) -> None:
-    # A stand-in for the project's .venv made of this one's parts: `make site` installs
-    # from requirements.txt (already satisfied, no index) and builds, as a first run does.
-    venv, ours = tmp_path / "venv", Path(sys.prefix)
-    venv.mkdir()
-    shutil.copy(ours / "pyvenv.cfg", venv / "pyvenv.cfg")
-    for part in ("bin", "lib", "lib64"):
-        if (ours / part).exists():
-            (venv / part).symlink_to(ours / part)
-    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    for inherited in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS"):  # when the suite runs under make
-        env.pop(inherited, None)
-    dry = subprocess.run(["make", "-n", "serve", f"VENV={venv}"], cwd=new_project, env=env,
-                         capture_output=True, text=True, check=True)
-    assert dry.stdout.strip().splitlines()[-1].endswith("serve")
-    done = subprocess.run(["make", "site", f"VENV={venv}"], cwd=new_project, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert (new_project / f"site/{SLUG}/index.html").is_file()
 
 
 def test_init_refuses_to_overwrite(new_project: Path) -> None:
