@@ -246,18 +246,6 @@ def installed_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A clean copy of what a clone holds for building guidesmith."""
-    copy = tmp_path_factory.mktemp("clone") / "guidesmith"
-    copy.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, copy / name)
-    shutil.copytree(ROOT / "generator", copy / "generator",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    return copy
-
-
 def _fresh_venv(path: Path, deps: Path) -> Path:
     venv.EnvBuilder(with_pip=False, symlinks=True).create(path)
     purelib = sysconfig.get_paths(vars={"base": str(path), "platbase": str(path)})["purelib"]
@@ -291,8 +279,9 @@ def _direct_url(bin_dir: Path) -> dict[str, Any]:
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 @pytest.mark.parametrize("how", ["wheel", "folder", "editable"])
 def test_a_project_made_by_init_builds_with_its_own_make_site(
-    how: str, installed_elsewhere: Path, checkout: Path, tmp_path: Path
+    how: str, installed_elsewhere: Path, clean_checkout: Path, tmp_path: Path
 ) -> None:
+    checkout = clean_checkout
     author = _fresh_venv(tmp_path / "author-venv", installed_elsewhere)
     if how == "wheel":
         _run(author / "python", "-m", "pip", "wheel", "--no-deps", "-w", tmp_path / "dist",
