@@ -24,7 +24,7 @@ from generator.fsutil import atomic_write, cache_dir
 from generator.importer import ImportProblem, import_file, run_import
 from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build, BuildOptions
 from generator.provenance import ProvenanceError, install_source
-from generator.scaffold import ScaffoldError, init_project, new_guide
+from generator.scaffold import ScaffoldError, guides_dir_of, init_project, new_guide
 from generator.schema import schema_text, write_project_schema
 from generator.sitebuild import BuildLocked, build_site
 
@@ -259,19 +259,34 @@ def init(directory: Path, name: str | None) -> None:
 @main.command()
 @click.argument("title")
 @click.option("--guides-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("guides"), show_default=True, help="Where guides are.")
+              help="Where guides are. Default: the docs_dir of the project's mkdocs.yml.")
 @click.option("--chapter", help="The chapter the guide belongs to.")
 @click.option("--order", type=int, help="Its position in the series. Default: after the last.")
-def new(title: str, guides_dir: Path, chapter: str | None, order: int | None) -> None:
-    """Write a new guide, guides/NN-<slug>.yml, to fill in."""
+@click.option("--slug", help="The file name after NN- (letters, digits, '-'). "
+              "Default: from the title.")
+def new(title: str, guides_dir: Path | None, chapter: str | None, order: int | None,
+        slug: str | None) -> None:
+    """Write a new guide, guides/NN-<slug>.yml, to fill in (inside a project only)."""
     try:
-        path = new_guide(guides_dir, title, chapter=chapter, order=order)
+        if guides_dir is None:
+            guides_dir = _shown(guides_dir_of(Path.cwd()))
+        else:
+            guides_dir_of(guides_dir.resolve().parent)  # refuses outside a project
+        path = new_guide(guides_dir, title, chapter=chapter, order=order, slug=slug)
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(
             f"cannot write into {guides_dir}: {exc.strerror or exc}") from None
     click.echo(path)
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the current folder when it is inside it, as the author typed it."""
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 @main.command()

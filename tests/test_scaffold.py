@@ -16,7 +16,7 @@ from PIL import Image
 from generator.cli import main
 from generator.loader import load_guide
 from generator.provenance import install_source
-from generator.scaffold import draw_example_screenshot, next_order, slugify
+from generator.scaffold import SLUG_LIMIT, draw_example_screenshot, next_order, slugify
 from generator.schema import PROJECT_SCHEMA, schema_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,11 +154,23 @@ def test_init_names_the_site_after_the_folder(tmp_path: Path) -> None:
         ("Generate a PAT", "generate-a-pat"),
         ("  Café au lait: étape 2!  ", "cafe-au-lait-etape-2"),
         ("Reset the lab/router (v2)", "reset-the-lab-router-v2"),
-        ("日本語", ""),
+        # Transliterated where python-slugify (text-unidecode) can: Han as Mandarin.
+        ("设置 🚀", "she-zhi"),
+        ("Привет, мир", "privet-mir"),
+        ("안녕하세요", "annyeonghaseyo"),
+        ("Straße ÆØÅ", "strasse-aeoa"),
+        # Letters it has no table for are kept (Adlam, lower-cased).
+        ("\U0001e900\U0001e922\U0001e924", "\U0001e922\U0001e922\U0001e924"),
+        # Never a hidden file, a path or an over-long name.
+        ("..hidden", "hidden"),
+        ("a/b\\c", "a-b-c"),
+        ("word " * 30, "word-" * 11 + "word"),
+        ("🚀 !!", ""),
     ],
 )
 def test_slugify(title: str, slug: str) -> None:
     assert slugify(title) == slug
+    assert len(slug) <= SLUG_LIMIT
 
 
 def test_new_takes_the_next_order_and_the_title_s_slug(
@@ -183,6 +195,7 @@ def test_new_takes_the_next_order_and_the_title_s_slug(
 
 
 def test_new_refuses_to_overwrite(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\ndocs_dir: guides\n")
     guides = tmp_path / "guides"
     assert invoke("new", "First", "--guides-dir", str(guides))[0] == 0
     assert (guides / "01-first.yml").is_file()
@@ -199,7 +212,52 @@ def test_next_order_reads_orders_and_falls_back_to_file_names(tmp_path: Path) ->
     assert next_order(tmp_path) == 13
 
 
-def test_new_needs_a_title_with_letters(tmp_path: Path) -> None:
-    code, output = invoke("new", "!!!", "--guides-dir", str(tmp_path))
+def test_new_needs_a_title_with_letters_or_a_slug(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\ndocs_dir: guides\n")
+    code, output = invoke("new", "🚀 !!!", cwd=tmp_path)
     assert code == 1
-    assert "cannot make a file name from the title '!!!'" in output
+    assert output == ("Error: cannot make a file name from the title '🚀 !!!': it has no "
+                      "letters or digits; name the file with --slug NAME\n")
+    code, output = invoke("new", "🚀 !!!", "--slug", "launch", cwd=tmp_path)
+    assert (code, output) == (0, "guides/01-launch.yml\n")
+    assert load_guide(tmp_path / "guides/01-launch.yml").guide.title == "🚀 !!!"
+
+
+def test_new_with_a_title_in_any_script(project: Callable[[str], Path]) -> None:
+    root = project("basic")
+    code, output = invoke("new", "设置 🚀", cwd=root / "guides")  # from inside the project
+    assert (code, output) == (0, "11-she-zhi.yml\n")
+    assert load_guide(root / "guides/11-she-zhi.yml").guide.title == "设置 🚀"
+    code, output = invoke("new", "设置 🚀", "--slug", "设置", cwd=root)
+    assert (code, output) == (0, "guides/12-设置.yml\n")
+    code, output = invoke("new", "नमस्ते", "--slug", "नमस्ते", cwd=root)
+    assert (code, output) == (0, "guides/13-नमस्ते.yml\n")
+
+
+@pytest.mark.parametrize("slug", ["../up", ".hidden", "a/b", "a\\b", "-x", "x.yml", "",
+                                  "a" * 61, "two words"])
+def test_new_refuses_an_unsafe_slug(tmp_path: Path, slug: str) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\ndocs_dir: guides\n")
+    code, output = invoke("new", "Title", "--slug", slug, cwd=tmp_path)
+    assert code == 1
+    assert output == (f"Error: --slug {slug!r}: use letters, digits, '-' and '_' only, "
+                      "starting with a letter or digit, at most 60 characters\n")
+    assert not (tmp_path / "guides").exists()
+
+
+def test_new_outside_a_project_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    for args in ((), ("--guides-dir", str(tmp_path / "guides"))):
+        code, output = invoke("new", "A guide", *args, cwd=tmp_path)
+        assert code == 1
+        assert output == (
+            f"Error: no mkdocs.yml in {tmp_path} or any folder above it: run this inside a "
+            "guidesmith project (`guidesmith init DIR` makes one)\n")
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_new_uses_the_project_s_docs_dir(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\ndocs_dir: content\n")
+    (tmp_path / "content/deep").mkdir(parents=True)
+    code, output = invoke("new", "Deep", cwd=tmp_path / "content/deep")
+    assert (code, output) == (0, f"{tmp_path / 'content/01-deep.yml'}\n")
+    assert (tmp_path / PROJECT_SCHEMA).is_file()
