@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -79,8 +80,18 @@ def test_the_new_project_builds_offline(new_project: Path) -> None:
     assert (site / "handout.pdf").is_file()
     assert (site / "assets/stylesheets/guidesmith.css").is_file()
     assert not (site / "assets" / SLUG).exists()  # source screenshots stay private
-    with Image.open(site / SLUG / "step-01.jpg") as first:
-        assert first.size == (960, 600)
+    # The sidebar shows the site's name above the navigation; the home page's entry must
+    # not repeat it ("proj / proj").
+    home = (site / "index.html").read_text()
+    drawer = re.search(r'<label class="md-nav__title" for="__drawer">.*?</a>\s*(.*?)\s*</label>',
+                       home, re.DOTALL)
+    first = re.search(r'class="md-nav__link md-nav__link--active">\s*'
+                      r'<span class="md-ellipsis">\s*(.*?)\s*</span>', home, re.DOTALL)
+    assert drawer is not None and first is not None
+    assert (drawer[1], first[1]) == ("Team &amp; friends: guides", "Home")
+    assert "<h1 id=\"team-friends-guides\">Team &amp; friends: guides" in home
+    with Image.open(site / SLUG / "step-01.jpg") as first_image:
+        assert first_image.size == (960, 600)
     with Image.open(site / SLUG / "step-03.jpg") as third:
         assert third.size == (960, 480)
         # The marker is centred on the button: orange over the button's blue.
