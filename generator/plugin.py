@@ -189,6 +189,18 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
                 publish(Path(file.abs_src_path or ""), Path(file.abs_dest_path))
         log.info(f"{rendered} step image(s) and {made} page(s)/PDF(s) made, the rest cached")
 
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Also rebuild when the theme overrides or a screenshot outside the docs folder
+        change: MkDocs watches only the docs folder and mkdocs.yml (the theme's folders
+        with --watch-theme, Material's own included)."""
+        docs = Path(config.docs_dir).resolve()
+        sources = self.build.local_sources() if self.build is not None else []
+        outside = {p.resolve() for p in sources if not p.resolve().is_relative_to(docs)}
+        for path in [config.theme.custom_dir, *sorted(outside)]:
+            if path and Path(path).exists():
+                server.watch(str(path))
+        return server
+
     def on_shutdown(self) -> None:
         self.close()
 
