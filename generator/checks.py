@@ -50,7 +50,7 @@ def _marker_size(fetcher: Fetcher, loaded: LoadedGuide, src: str) -> Size | None
 
 
 def _problem(loaded: LoadedGuide, index: int, number: int, field: str, message: str) -> GuideError:
-    loc = ("steps", index, "image", "marker", field)
+    loc = loaded.written(("steps", index, "image", "marker", field))
     line, col = loaded.locate(loc)
     return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
                       "warning")

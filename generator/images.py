@@ -596,7 +596,7 @@ def _step_problem(
     loaded: LoadedGuide, index: int, number: int, field_name: str, message: str,
     severity: str = "error",
 ) -> GuideError:
-    loc = ("steps", index, "image", *(field_name.split(".") if field_name else ()))
+    loc = loaded.written(("steps", index, "image", *(field_name.split(".") if field_name else ())))
     line, col = loaded.locate(loc)
     return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
                       severity)
