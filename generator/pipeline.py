@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.errors import GuideError, GuideErrors
 from generator.fetch import Fetcher, FetchSettings
+from generator.fontcheck import font_warnings
 from generator.hints import secret_hints
 from generator.images import GuideImages, ImageBuilder, StepImage
 from generator.loader import LoadedGuide, load_guide
@@ -131,12 +132,15 @@ class Build:
     def load(self) -> list[LoadedGuide]:
         """Load every guide of the docs folder (raises GuideErrors with all problems).
 
-        Warnings: the loader's, then hints (a secret shown in an unredacted screenshot).
+        Warnings: the loader's, then hints (a secret shown in an unredacted screenshot),
+        then characters that no installed font can print in the PDFs.
         """
         self.guides, self.warnings = load_guides(
             find_guides(self.docs_dir), self.root, self.parsed_cache
         )
         self.warnings += [hint for loaded in self.guides for hint in secret_hints(loaded)]
+        if self.options.pdf:
+            self.warnings += font_warnings(self.guides)
         return self.guides
 
     def local_sources(self) -> list[Path]:
