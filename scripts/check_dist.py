@@ -59,6 +59,10 @@ def check(dist: Path, root: Path = ROOT, tag: str | None = None) -> list[str]:
             names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
         problems += [f"{sdist.name} lacks {name}"
                      for name in sorted((source_files(root) | {"pyproject.toml"}) - names)]
+    init = (root / PACKAGE / "__init__.py").read_text(encoding="utf-8")
+    said = re.search(r'^__version__ = "([^"]+)"$', init, re.MULTILINE)
+    if said is None or said[1] != version:
+        problems.append(f"generator/__init__.py's __version__ is not {version} (pyproject.toml)")
     for built in (*wheels, *sdists):
         if not built.name.startswith(f"guidesmith-{version}"):
             problems.append(f"{built.name} is not version {version} (pyproject.toml)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -101,6 +102,12 @@ def test_a_wheel_missing_a_file_or_a_release_out_of_step_is_caught(
                 target.writestr(item, source.read(item))
     assert check_dist.check(tmp_path, clean_checkout) == [
         f"{wheel.name} lacks generator/templates/project/Makefile"]
+    # The package must say the version that pyproject.toml gives the distribution.
+    other = shutil.copytree(clean_checkout, tmp_path / "other")
+    init = other / "generator/__init__.py"
+    init.write_text(init.read_text().replace(f'"{__version__}"', '"9.9.9"'))
+    assert check_dist.check(dist, other) == [
+        f"generator/__init__.py's __version__ is not {__version__} (pyproject.toml)"]
     # The repository's changelog has no dated section for this version yet: not releasable.
     assert check_dist.check(dist, ROOT, tag="v9.9.9") == [
         f"the tag v9.9.9 does not match pyproject.toml's version {__version__}",
