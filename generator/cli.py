@@ -26,7 +26,8 @@ from generator.importer.run import import_file, remove_example, run_import, unto
 from generator.importer.scribe import ImportProblem
 from generator.mkdocsconfig import ConfigProblem, load_mkdocs_config, options_of, project_of
 from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build, find_guides
-from generator.scaffold import ScaffoldError, init_project, new_guide
+from generator.provenance import ProvenanceError, install_source
+from generator.scaffold import ScaffoldError, guides_dir_of, init_project, new_guide
 from generator.schema import schema_text, write_project_schema
 from generator.sitebuild import BuildLocked, build_site
 from generator.summary import Summary, network_hint, summarise
@@ -329,7 +330,11 @@ def explain_(url: str, source_size: tuple[int, int] | None) -> None:
 def init(directory: Path, name: str | None) -> None:
     """Start a project in DIRECTORY: mkdocs.yml, an example guide, a publishing workflow."""
     try:
-        written = init_project(directory, name)
+        source = install_source()
+        written = init_project(directory, name, source)
+    except ProvenanceError as exc:
+        raise click.ClickException(
+            f"cannot tell where guidesmith was installed from ({exc}): reinstall it") from None
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
@@ -340,24 +345,44 @@ def init(directory: Path, name: str | None) -> None:
     where = "" if directory.resolve() == Path.cwd().resolve() else f"cd {directory} && "
     console.print(f"Created a guidesmith project in {directory}. Next: `{where}make site` "
                   "builds site/, `make serve` previews it.", markup=False)
+    console.print(f"requirements.txt installs {source.requirement} ({source.described})",
+                  markup=False)
+    if source.local:
+        console.print("That path works on this machine only: before publishing, replace it "
+                      "with a release or a Git URL (see README.md).", markup=False)
 
 
 @main.command()
 @click.argument("title")
 @click.option("--guides-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("guides"), show_default=True, help="Where guides are.")
+              help="Where guides are. Default: the docs_dir of the project's mkdocs.yml.")
 @click.option("--chapter", help="The chapter the guide belongs to.")
 @click.option("--order", type=int, help="Its position in the series. Default: after the last.")
-def new(title: str, guides_dir: Path, chapter: str | None, order: int | None) -> None:
-    """Write a new guide, guides/NN-<slug>.yml, to fill in."""
+@click.option("--slug", help="The file name after NN- (letters, digits, '-'). "
+              "Default: from the title.")
+def new(title: str, guides_dir: Path | None, chapter: str | None, order: int | None,
+        slug: str | None) -> None:
+    """Write a new guide, guides/NN-<slug>.yml, to fill in (inside a project only)."""
     try:
-        path = new_guide(guides_dir, title, chapter=chapter, order=order)
+        if guides_dir is None:
+            guides_dir = _shown(guides_dir_of(Path.cwd()))
+        else:
+            guides_dir_of(guides_dir.resolve().parent)  # refuses outside a project
+        path = new_guide(guides_dir, title, chapter=chapter, order=order, slug=slug)
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(
             f"cannot write into {guides_dir}: {exc.strerror or exc}") from None
     click.echo(path)
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the current folder when it is inside it, as the author typed it."""
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 @main.command()

@@ -404,7 +404,7 @@ def step_problem(
     """A problem of step `number` (at `index` in steps), located at its image's `field_name`
     (dotted: `marker.src`, `redact.0`)."""
     parts = tuple(int(p) if p.isdigit() else p for p in field_name.split(".")) if field_name else ()
-    loc = ("steps", index, "image", *parts)
+    loc = loaded.written(("steps", index, "image", *parts))
     line, col = loaded.locate(loc)
     return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
                       severity, cause, host)

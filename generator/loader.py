@@ -25,6 +25,7 @@ from generator.yamlsource import (
     locate,
     locate_in,
     node_at,
+    path_key,
     positions,
 )
 
@@ -76,6 +77,22 @@ class LoadedGuide:
         if self.positions is not None and (found := locate_in(self.positions, loc)):
             return found
         return locate(self.node, loc)
+
+    def written(self, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+        """Where the value at `loc` is written: a field of a step's image that the step
+        leaves out comes from `image_defaults` (model.merge_image), and a problem with it
+        belongs on that line, said once, not on every step that inherits it."""
+        if len(loc) <= 3 or loc[0] != "steps" or loc[2] != "image" or self._has(loc):
+            return loc
+        default = ("image_defaults", *loc[3:])
+        # Only an image written as a mapping inherits (a cloudimg URL says it all itself).
+        return default if self._has(default) and self._has((*loc[:3], "src")) else loc
+
+    def _has(self, loc: tuple[int | str, ...]) -> bool:
+        """Whether the file writes a value exactly at `loc`."""
+        if self.positions is not None:
+            return path_key(loc) in self.positions
+        return node_at(self.node, loc) is not None
 
     @cached_property
     def node(self) -> Node | None:

@@ -14,10 +14,10 @@ import re
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFilter
 
+from generator.model import BUILTIN_MARKER
 from generator.transform import normalise_mode
 
 MARKER_SIZE = 72
-_BUILTIN = re.compile(r"^builtin:circle#?([0-9a-f]{6})$", re.IGNORECASE)
 _COLOUR = re.compile(r"^#?([0-9a-f]{6})$", re.IGNORECASE)
 # Drawn this many times larger, then reduced with LANCZOS: smooth edges without relying on
 # anti-aliasing in ImageDraw, which has none for ellipses.
@@ -33,7 +33,7 @@ _HALO_BLUR = 0.025
 
 def parse_builtin(src: str) -> str | None:
     """'FB923C' for `builtin:circle#fb923c` (the `#` is optional); None for other sources."""
-    match = _BUILTIN.match(src.strip())
+    match = BUILTIN_MARKER.match(src.strip())
     return match[1].upper() if match else None
 
 

@@ -48,6 +48,21 @@ ZOOM_FACTORS = (1.5, 8.0)
 _LENGTH = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(p?)\s*$")
 _WHOLE = re.compile(r"^\s*([-+]?\d{1,9})(?:\.0*)?\s*$")
 _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# The built-in click marker, `builtin:circle#RRGGBB` ('#' optional, any case).
+BUILTIN_PREFIX = "builtin:"
+BUILTIN_MARKER = re.compile(r"^builtin:circle#?([0-9a-f]{6})$", re.IGNORECASE)
+
+
+def _any_case(text: str) -> str:
+    """A regex for `text` in any case, for JSON Schema patterns, which have no flags."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in text)
+
+
+# The schema's form of the rule in `_marker_src`: anything but `builtin:…`, or a valid one.
+MARKER_SRC_PATTERN = (
+    rf"^\s*(?:(?!{_any_case(BUILTIN_PREFIX)})[\s\S]*"
+    rf"|{_any_case('builtin:circle')}#?[0-9A-Fa-f]{{6}}\s*)$"
+)
 
 
 def _custom(kind: str, message: str, **context: Any) -> PydanticCustomError:
@@ -106,7 +121,8 @@ class Marker(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     src: str = Field(
-        DEFAULT_MARKER_SRC, description="Marker image: path, http(s) URL or builtin:circle#RRGGBB"
+        DEFAULT_MARKER_SRC, description="Marker image: path, http(s) URL or builtin:circle#RRGGBB",
+        json_schema_extra={"pattern": MARKER_SRC_PATTERN},
     )
     opacity: float = Field(1.0, ge=0, le=1, description="Multiplies the marker's alpha")
     gravity: Gravity = Field("center", description="Side or corner the pad is measured from")
@@ -162,7 +178,30 @@ class Marker(BaseModel):
     @field_validator("src", mode="after")
     @classmethod
     def _src(cls, value: str) -> str:
-        return _not_blank(value)
+        return _marker_src(_not_blank(value))
+
+
+def _marker_src(value: str) -> str:
+    """A `builtin:` marker must name the circle and a colour of 6 hex digits; say which part
+    is wrong (other sources are checked when they are read)."""
+    text = value.strip()
+    if not text.lower().startswith(BUILTIN_PREFIX) or BUILTIN_MARKER.match(text):
+        return value
+    rest = text[len(BUILTIN_PREFIX):]
+    if not rest.lower().startswith("circle"):
+        shape = rest.split("#", 1)[0]
+        raise _custom("marker", "unknown built-in marker {shape!r}: the one built-in marker is "
+                      "builtin:circle#RRGGBB, e.g. builtin:circle#FB923C", shape=shape)
+    colour = rest[len("circle"):].removeprefix("#")
+    example = "as in builtin:circle#FB923C"
+    if not colour:
+        raise _custom("marker", "the built-in marker needs a colour: 6 hex digits, {example}",
+                      example=example)
+    if all(c in "0123456789abcdefABCDEF" for c in colour):
+        raise _custom("marker", "the colour '#{colour}' has {n} hex digits; write 6, {example}",
+                      colour=colour, n=len(colour), example=example)
+    raise _custom("marker", "'#{colour}' is not a colour: write 6 hex digits (0-9, A-F), "
+                  "{example}", colour=colour, example=example)
 
 
 def _integers(value: Any, count: int, none: bool = False) -> bool:

@@ -32,6 +32,7 @@ from generator.companions import (
 )
 from generator.errors import GuideError, GuideErrors, display_path
 from generator.fetch import Fetcher, FetchSettings
+from generator.fontcheck import font_warnings
 from generator.hints import secret_hints
 from generator.images import ImagePlan, ImagePlanner, Running, collect_images, submit_images
 from generator.loader import LoadedGuide, load_guide, slug_of
@@ -186,6 +187,9 @@ class Build:
     def start(self, *, keep_last_good: bool = False, render: bool = True) -> BuildPlan:
         """Load every guide, plan its images and companions, and start making them.
 
+        Warnings: the loader's, hints (a secret shown in an unredacted screenshot), characters
+        no installed font can print, then the images' (geometry, stand-ins).
+
         Raises GuideErrors with every problem of every guide (loading, then images: the
         jobs already started are waited for, so one run reports them all). With
         `keep_last_good` (`serve`), a guide with errors is shown as it last loaded, its
@@ -204,6 +208,8 @@ class Build:
         guides = series_order(guides)
         warnings = [w for loaded in guides for w in loaded.warnings]
         warnings += [hint for loaded in guides for hint in secret_hints(loaded)]
+        if self.options.pdf:  # characters no installed font can print in the PDFs
+            warnings += font_warnings(guides)
         self.fetcher.begin_build()
         images = self.images.plan(guides)
         self._running = submit_images(images, self.workers, verify=not render)
@@ -303,9 +309,9 @@ class Build:
             return False
         if abs_src_path is None:
             abs_src_path = self.project.docs_dir / src_uri
-        return Path(abs_src_path).resolve() not in self._inputs()
+        return Path(abs_src_path).resolve() not in self.inputs()
 
-    def _inputs(self) -> set[Path]:
+    def inputs(self) -> set[Path]:
         """The local files the guides read as screenshots and markers (not URLs)."""
         return {
             (loaded.base_dir / src).resolve()

@@ -110,6 +110,18 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         log.info(f"{result.images} step image(s) and {result.files} page(s)/PDF(s) made, "
                  "the rest cached")
 
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Also rebuild when the theme overrides or a screenshot outside the docs folder
+        change: MkDocs watches only the docs folder and mkdocs.yml (the theme's folders
+        with --watch-theme, Material's own included)."""
+        docs = Path(config.docs_dir).resolve()
+        inputs = self.build.inputs() if self.build is not None else set()
+        outside = {path for path in inputs if not path.is_relative_to(docs)}
+        for path in [config.theme.custom_dir, *sorted(outside)]:
+            if path and Path(path).exists():
+                server.watch(str(path))
+        return server
+
     def on_shutdown(self) -> None:
         self.close()
 

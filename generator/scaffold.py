@@ -17,11 +17,13 @@ from pathlib import Path
 
 import yaml
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from mkdocs.utils import yaml_load
 from PIL import Image, ImageDraw, ImageFont
+from slugify import slugify as python_slugify
 
-from generator import __version__
 from generator.fsutil import atomic_write
 from generator.pipeline import find_guides
+from generator.provenance import InstallSource, install_source
 from generator.schema import PROJECT_SCHEMA, schema_text, write_project_schema
 from generator.yamlwriter import schema_line
 
@@ -36,6 +38,8 @@ _BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 _ORDER_PREFIX = re.compile(r"^(\d+)[-_.]")
 EXAMPLE_TITLE = "Create a project"
 EXAMPLE_SLUG = "01-create-a-project"
+SLUG_LIMIT = 60
+CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 
 
 class ScaffoldError(Exception):
@@ -63,10 +67,58 @@ def _render(name: str, **context: object) -> str:
 
 
 def slugify(title: str, limit: int = 60) -> str:
-    """'Créer un projet: étape 1' -> 'creer-un-projet-etape-1'."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:limit].rstrip("-")
+    """'Créer un projet: étape 1' -> 'creer-un-projet-etape-1'; '设置 🚀' -> 'she-zhi'.
+
+    ASCII when python-slugify can transliterate the title (an address anyone can type and
+    share, the same bytes on every file system); its letters, kept, when it cannot; ''
+    when the title has neither letters nor digits.
+    """
+    for keep_letters in (False, True):
+        slug = python_slugify(title, max_length=limit, word_boundary=True, save_order=True,
+                              allow_unicode=keep_letters)
+        if slug:
+            return slug
+    return ""
+
+
+def check_slug(slug: str) -> str:
+    """An author's `--slug`, if it is a safe file name part: letters, digits, '-' and '_',
+    starting with a letter or digit (no dot, no path separator), at most SLUG_LIMIT long."""
+    safe = bool(slug) and slug[0].isalnum() and all(
+        ch.isalnum() or ch in "-_" or unicodedata.category(ch).startswith("M") for ch in slug
+    )  # marks: the vowel signs of Devanagari and other scripts are part of their words
+    if not safe or len(slug) > SLUG_LIMIT:
+        raise ScaffoldError(
+            f"--slug {slug!r}: use letters, digits, '-' and '_' only, starting with a letter "
+            f"or digit, at most {SLUG_LIMIT} characters"
+        )
+    return slug
+
+
+def find_project(start: Path) -> Path | None:
+    """The folder of the mkdocs.yml in `start` or the nearest folder above it."""
+    for folder in (start, *start.parents):
+        if any((folder / name).is_file() for name in CONFIG_NAMES):
+            return folder
+    return None
+
+
+def guides_dir_of(start: Path) -> Path:
+    """The docs folder of the project that `start` is in; refuses outside a project, as
+    `build` and `check` do, before anything is written."""
+    root = find_project(start.resolve())
+    if root is None:
+        raise ScaffoldError(
+            f"no mkdocs.yml in {start} or any folder above it: run this inside a guidesmith "
+            "project (`guidesmith init DIR` makes one)"
+        )
+    config_file = next(root / name for name in CONFIG_NAMES if (root / name).is_file())
+    try:
+        config = yaml_load(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ScaffoldError(f"cannot read {config_file}: {exc}") from None
+    docs_dir = config.get("docs_dir", "docs") if isinstance(config, dict) else "docs"
+    return root / str(docs_dir)
 
 
 def next_order(guides_dir: Path) -> int:
@@ -86,14 +138,18 @@ def next_order(guides_dir: Path) -> int:
 
 
 def new_guide(
-    guides_dir: Path, title: str, *, chapter: str | None = None, order: int | None = None
+    guides_dir: Path, title: str, *, chapter: str | None = None, order: int | None = None,
+    slug: str | None = None,
 ) -> Path:
-    """Write guides/<NN>-<slug>.yml with a schema line, the title and an example step."""
+    """Write guides/<NN>-<slug>.yml with a schema line, the title and an example step.
+
+    `slug`: the file name's part after NN-; default: from the title (see `slugify`).
+    """
     title = " ".join(title.split())
-    slug = slugify(title)
+    slug = check_slug(slug) if slug is not None else slugify(title, SLUG_LIMIT)
     if not slug:
-        raise ScaffoldError(f"cannot make a file name from the title {title!r}: "
-                            "use some letters or digits")
+        raise ScaffoldError(f"cannot make a file name from the title {title!r}: it has no "
+                            "letters or digits; name the file with --slug NAME")
     order = next_order(guides_dir) if order is None else order
     stem = f"{order:02d}-{slug}"
     path = guides_dir / f"{stem}.yml"
@@ -166,35 +222,47 @@ def draw_example_screenshot() -> ExampleScreenshot:
     )
 
 
-def project_files(site_name: str) -> dict[str, str | bytes]:
-    """Every file of a new project, by path relative to its root."""
+def example_files() -> dict[str, str | bytes]:
+    """The example guide and its screenshot, by path: the same in every new project."""
     shot = draw_example_screenshot()
     image = f"assets/{EXAMPLE_SLUG}/01.png"
+    guide = _render(
+        "example-guide.yml", schema_line=schema_line(), title=EXAMPLE_TITLE, image=image,
+        crop=list(shot.crop), field=list(shot.field), button=list(shot.button),
+    )
+    return {f"guides/{EXAMPLE_SLUG}.yml": guide, f"guides/{image}": shot.png}
+
+
+def project_files(site_name: str, source: InstallSource) -> dict[str, str | bytes]:
+    """Every file of a new project, by path relative to its root; `source` is the
+    guidesmith that its requirements.txt installs."""
     templated = {
         "mkdocs.yml": _render("mkdocs.yml", site_name=site_name),
-        "requirements.txt": _render("requirements.txt", version=__version__),
+        "requirements.txt": _render("requirements.txt", source=source),
+        "README.md": _render("README.md", site_name=site_name, source=source),
         "Makefile": _render("Makefile"),
         ".gitignore": _render("gitignore"),
         ".github/workflows/publish.yml": _render("publish.yml"),
         "guides/index.md": _render("index.md", site_name=site_name,
                                    example_title=EXAMPLE_TITLE, example_slug=EXAMPLE_SLUG),
-        f"guides/{EXAMPLE_SLUG}.yml": _render(
-            "example-guide.yml", schema_line=schema_line(), title=EXAMPLE_TITLE, image=image,
-            crop=list(shot.crop), field=list(shot.field), button=list(shot.button),
-        ),
         PROJECT_SCHEMA: schema_text(),
     }
     static: dict[str, str | bytes] = {
         path: (files("generator") / _TEMPLATES / name).read_bytes()
         for path, name in _STATIC.items()
     }
-    return {**templated, **static, f"guides/{image}": shot.png}
+    return {**templated, **static, **example_files()}
 
 
-def init_project(root: Path, site_name: str | None = None) -> list[Path]:
-    """Write a new project into `root` (created if needed); refuses to overwrite any file."""
+def init_project(
+    root: Path, site_name: str | None = None, source: InstallSource | None = None
+) -> list[Path]:
+    """Write a new project into `root` (created if needed); refuses to overwrite any file.
+
+    `source`: the guidesmith its requirements.txt installs; default: the running one.
+    """
     name = site_name or root.resolve().name.replace("-", " ").replace("_", " ").strip()
-    planned = project_files(name or "Guides")
+    planned = project_files(name or "Guides", source or install_source())
     existing = sorted(rel for rel in planned if (root / rel).exists())
     if existing:
         raise ScaffoldError(

@@ -14,6 +14,7 @@ Mapping keys are always read as the text the author wrote (`1:` is the key "1", 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -128,14 +129,15 @@ def _check_keys(node: MappingNode) -> None:
         seen[key_node.value] = key_node
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     """PyYAML's wording, made plainer for the mistakes authors actually make."""
     problem, context = exc.problem or "", exc.context or ""
     mark = exc.problem_mark or exc.context_mark
+    lines = text.splitlines()
     if "found character '\\t'" in problem:
-        message = "a tab character; YAML indentation must use spaces"
+        message = _tab_problem(lines, mark)
     elif "mapping values are not allowed here" in problem:
-        message = "unexpected ':' in a value; put the value in quotes if it contains ': '"
+        message, mark = _colon_problem(lines, mark)
     elif "quoted scalar" in context and "end of stream" in problem:
         message, mark = "a quoted value is never closed", exc.context_mark or mark
     elif "expected <block end>" in problem:
@@ -154,6 +156,49 @@ def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
     else:
         message = problem or context or "invalid YAML"
     return YamlProblem(f"YAML syntax error: {message}", *_at(mark))
+
+
+# A line that is a mapping key, as the author wrote it: indentation, list dashes, the key.
+_KEY_LINE = re.compile(r"( *)((?:- +)*)([^\s#'\"{\[,:-][^:#]*?) *:(?: |$)")
+
+
+def _tab_problem(lines: list[str], mark: Any) -> str:
+    """Tabs in the indentation are the common case; a tab after `key:` is another."""
+    before = lines[mark.line][: mark.column] if mark is not None and mark.line < len(lines) else ""
+    if before.strip(" \t") == "":
+        return "a tab character; YAML indentation must use spaces"
+    if key := re.search(r"([^\s{}\[\],]+:)[ \t]*$", before):
+        return f"a tab after '{key[1]}'; put a space between a key's ':' and its value"
+    return "a tab character; YAML separates the parts of a line with spaces only"
+
+
+def _colon_problem(lines: list[str], mark: Any) -> tuple[str, Any]:
+    """A key indented deeper than the key above it reads as more of that key's value, so
+    the ':' after it is "unexpected": say which key to line it up with, and point at it."""
+    quote = "unexpected ':' in a value; put the value in quotes if it contains ': '"
+    if mark is None or mark.line >= len(lines):
+        return quote, mark
+    here = _KEY_LINE.match(lines[mark.line])
+    if here is None or here.end() - 1 < mark.column or lines[mark.line][mark.column] != ":":
+        return quote, mark  # the ':' is inside a value on the line: `title: Step one: log in`
+    column = len(here[1]) + len(here[2])
+    for number in range(mark.line - 1, -1, -1):
+        above = lines[number]
+        if not above.strip() or above.lstrip().startswith("#"):
+            continue
+        key = _KEY_LINE.match(above)
+        if key is None:
+            break
+        deeper = column - len(key[1]) - len(key[2])
+        if deeper <= 0:
+            break
+        spaces = "space" if deeper == 1 else "spaces"
+        message = (
+            f"'{here[3]}:' is indented {deeper} {spaces} more than '{key[3]}:' on line "
+            f"{number + 1}, so YAML reads it as part of that value; line the two keys up"
+        )
+        return message, yaml.Mark(mark.name, 0, mark.line, column, None, None)
+    return quote, mark
 
 
 def _reader_problem(exc: yaml.reader.ReaderError, text: str) -> YamlProblem:
@@ -177,7 +222,7 @@ def load_yaml(text: str) -> tuple[Any, Node | None]:
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_problem(exc) from None
+        raise _syntax_problem(exc, text) from None
     except yaml.reader.ReaderError as exc:
         raise _reader_problem(exc, text) from None
     except yaml.YAMLError as exc:
@@ -221,7 +266,7 @@ def positions(node: Node | None) -> dict[str, list[int]]:
     stack: list[tuple[Node, tuple[int | str, ...]]] = [(node, ())] if node is not None else []
     while stack:
         current, loc = stack.pop()
-        table[_path_key(loc)] = list(_position(current))
+        table[path_key(loc)] = list(_position(current))
         if isinstance(current, MappingNode):
             stack += [(v, (*loc, k.value)) for k, v in current.value if isinstance(k.value, str)]
         elif isinstance(current, SequenceNode):
@@ -232,13 +277,13 @@ def positions(node: Node | None) -> dict[str, list[int]]:
 def locate_in(table: dict[str, list[int]], loc: tuple[int | str, ...]) -> tuple[int, int] | None:
     """`locate` from a positions table: the value at `loc` or its nearest written ancestor."""
     for end in range(len(loc), -1, -1):
-        found = table.get(_path_key(loc[:end]))
+        found = table.get(path_key(loc[:end]))
         if found is not None:
             return found[0], found[1]
     return None
 
 
-def _path_key(loc: tuple[int | str, ...]) -> str:
+def path_key(loc: tuple[int | str, ...]) -> str:
     return "/".join(map(str, loc))
 
 

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = FIXTURES.parents[1]
 
 
 def draw_screenshot(path: Path, size: tuple[int, int], colour: str = "#3B82F6") -> Path:
@@ -57,3 +58,16 @@ def serve_second_screenshot(root: Path, httpserver, *, rewrite: bool = True) -> 
         guide = root / SECOND_GUIDE
         guide.write_text(guide.read_text().replace(f"src: {SECOND_SHOT}", f"src: {url}"))
     return url, served
+
+
+@pytest.fixture(scope="session")
+def clean_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What a clone holds for building guidesmith, copied: builds write into it, and must
+    not write into the repository (nor find a stale egg-info there)."""
+    copy = tmp_path_factory.mktemp("clone") / "guidesmith"
+    copy.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, copy / name)
+    shutil.copytree(ROOT / "generator", copy / "generator",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return copy

@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"loader", "annotate", "transform", "markers", "sources", "fetch", "workers",
      "yamlwriter", "schema", "importer.scribe"},
     {"hints", "imagejobs", "render.environment", "render.pdfpages", "summary", "yamledit",
-     "importer.series"},
+     "importer.series", "fontcheck", "provenance"},
     {"images", "present", "render.markdown", "render.html", "render.pdf", "render.handout",
      "render.jobs", "download"},
     {"companions"},

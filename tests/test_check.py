@@ -90,14 +90,34 @@ def test_a_marker_partly_on_the_image_is_fine(root: Path) -> None:
     assert check(root, "--format", "github")[:2] == (0, "")
 
 
-def test_a_marker_from_image_defaults_is_located_at_the_step_s_image(root: Path) -> None:
+def test_a_marker_from_image_defaults_is_located_where_it_is_written(root: Path) -> None:
     edit(root, FIRST, "gravity: northwest}", "gravity: northwest, pad: [900, 0]}")
     edit(root, FIRST, "      marker: {pad: [10, 20]}\n", "")
     code, out, _ = check(root, "--format", "github")
     assert code == 0
     assert out == (
-        "::warning file=guides/10-first-guide.yml,line=14,col=7::steps[0].image.marker.pad "
+        "::warning file=guides/10-first-guide.yml,line=10,col=79::image_defaults.marker.pad "
         "(step 1): marker at (900, 0) is entirely outside the 200x150 image\n"
+    )
+
+
+def test_a_bad_marker_in_image_defaults_is_one_error_at_its_line(root: Path) -> None:
+    # Every step with an image inherits it: one error, where it is written.
+    edit(root, FIRST, '"builtin:circle#FB923C"', "assets/markers/orange.png")
+    code, out, _ = check(root, "--format", "github")
+    assert code == 1
+    assert out == (
+        "::error file=guides/10-first-guide.yml,line=10,col=17::image_defaults.marker.src "
+        "(step 1): marker assets/markers/orange.png: local file not found: "
+        "guides/assets/markers/orange.png\n"
+    )
+    edit(root, FIRST, "assets/markers/orange.png", '"builtin:circle#orange"')
+    code, out, _ = check(root, "--format", "github")
+    assert code == 1
+    assert out == (
+        "::error file=guides/10-first-guide.yml,line=10,col=17::image_defaults.marker.src: "
+        "'#orange' is not a colour: write 6 hex digits (0-9, A-F), as in "
+        "builtin:circle#FB923C\n"
     )
 
 

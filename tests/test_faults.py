@@ -288,7 +288,8 @@ def test_a_shared_marker_cut_short_is_reported_once_a_guide(built: Path) -> None
         built,
         f"{SECOND}:9:21: steps[0].image.marker.src (step 1): marker assets/marker.png: "
         "cannot decode the image (truncated or corrupt): image file is truncated",
-        f"{FIRST}:16:15: steps[0].image.marker.src (step 1): marker assets/marker.png: "
+        # Written in image_defaults: said there, once for the guide's steps that inherit it.
+        f"{FIRST}:10:17: image_defaults.marker.src (step 1): marker assets/marker.png: "
         "cannot decode the image (truncated or corrupt): image file is truncated",
     )
 
@@ -298,7 +299,7 @@ def test_an_output_too_tall_for_its_format_is_refused_before_rendering(built: Pa
     edit(built / FIRST, "crop: [100, 50, 500, 350]", "crop: [100, 0, 101, 400]")
     fails_cleanly(
         built,
-        f"{FIRST}:14:7: steps[0].image.width (step 1): the output would be 200x80000 pixels, "
+        f"{FIRST}:7:10: image_defaults.width (step 1): the output would be 200x80000 pixels, "
         "but JPEG allows at most 65500 per side: crop a wider area or set a smaller width",
     )
 

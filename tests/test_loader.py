@@ -87,6 +87,36 @@ BAD = [
          " spaces"],
     ),
     (
+        "key-indented-one-space-too-far",
+        "title: T\nsteps:\n  - text: x\n     tip: y\n",
+        ["guides/x.yml:4:6: YAML syntax error: 'tip:' is indented 1 space more than 'text:' on"
+         " line 3, so YAML reads it as part of that value; line the two keys up"],
+    ),
+    (
+        "image-key-indented-two-spaces-too-far",
+        image("crop: [0, 0, 10, 10]").replace("      crop", "        crop"),
+        ["guides/x.yml:6:9: YAML syntax error: 'crop:' is indented 2 spaces more than 'src:' on"
+         " line 5, so YAML reads it as part of that value; line the two keys up"],
+    ),
+    (
+        "tab-after-a-key",
+        image("width:\t1120"),
+        ["guides/x.yml:6:13: YAML syntax error: a tab after 'width:'; put a space between a"
+         " key's ':' and its value"],
+    ),
+    (
+        "tab-after-a-key-in-braces",
+        image("marker: {pad:\t5}"),
+        ["guides/x.yml:6:20: YAML syntax error: a tab after 'pad:'; put a space between a"
+         " key's ':' and its value"],
+    ),
+    (
+        "tab-before-a-comment",
+        "title: T\t# the title\nsteps:\n  - text: x\n",
+        ["guides/x.yml:1:9: YAML syntax error: a tab character; YAML separates the parts of a"
+         " line with spaces only"],
+    ),
+    (
         "duplicate-key",
         "title: T\nsteps:\n  - text: x\n    text: y\n",
         ["guides/x.yml:4:5: duplicate key 'text' (first defined on line 3)"],
@@ -131,6 +161,39 @@ BAD = [
         "42\n",
         ["guides/x.yml:1:1: expected a mapping with 'title' and 'steps' at the top level,"
          " got 42"],
+    ),
+    # --- the built-in marker ---------------------------------------------------------------
+    (
+        "marker-colour-too-short-in-image-defaults",
+        'title: T\nimage_defaults:\n  marker: {src: "builtin:circle#FB923"}\n'
+        "steps:\n  - text: x\n    image: a.png\n",
+        ["guides/x.yml:3:17: image_defaults.marker.src: the colour '#FB923' has 5 hex digits;"
+         " write 6, as in builtin:circle#FB923C"],
+    ),
+    (
+        "marker-colour-a-name",
+        image('marker: {src: "builtin:circle#orange"}'),
+        ["guides/x.yml:6:21: steps[0].image.marker.src: '#orange' is not a colour: write 6 hex"
+         " digits (0-9, A-F), as in builtin:circle#FB923C"],
+    ),
+    (
+        "marker-without-colour",
+        image("marker: {src: 'builtin:circle'}"),
+        ["guides/x.yml:6:21: steps[0].image.marker.src: the built-in marker needs a colour: 6"
+         " hex digits, as in builtin:circle#FB923C"],
+    ),
+    (
+        "marker-unknown-shape",
+        image("marker: {src: 'builtin:square#FB923C'}"),
+        ["guides/x.yml:6:21: steps[0].image.marker.src: unknown built-in marker 'square': the"
+         " one built-in marker is builtin:circle#RRGGBB, e.g. builtin:circle#FB923C"],
+    ),
+    (
+        "marker-colour-in-a-cloudimg-url",
+        "title: T\nsteps:\n  - text: x\n    image: "
+        + CLOUDIMG.replace("circle%2300FF00", "circle%2300FF0") + "\n",
+        ["guides/x.yml:4:12: steps[0].image.marker.src: the colour '#00FF0' has 5 hex digits;"
+         " write 6, as in builtin:circle#FB923C (cloudimg parameter wat_url)"],
     ),
     # --- unknown keys --------------------------------------------------------------------
     (

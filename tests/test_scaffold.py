@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,10 +14,10 @@ import yaml
 from click.testing import CliRunner
 from PIL import Image
 
-from generator import __version__
 from generator.cli import main
 from generator.loader import load_guide
-from generator.scaffold import draw_example_screenshot, next_order, slugify
+from generator.provenance import install_source
+from generator.scaffold import SLUG_LIMIT, draw_example_screenshot, next_order, slugify
 from generator.schema import PROJECT_SCHEMA, schema_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +47,7 @@ def new_project(tmp_path: Path) -> Path:
 
 
 EXPECTED = {
-    "mkdocs.yml", "requirements.txt", "Makefile", ".gitignore",
+    "mkdocs.yml", "requirements.txt", "README.md", "Makefile", ".gitignore",
     ".github/workflows/publish.yml", "guides/index.md", f"guides/{SLUG}.yml",
     f"guides/assets/{SLUG}/01.png", PROJECT_SCHEMA, "site_overrides/main.html",
     "site_overrides/assets/stylesheets/guidesmith.css",
@@ -67,7 +65,7 @@ def test_init_writes_a_whole_project(new_project: Path) -> None:
     assert "guidesmith" in config["plugins"]
     assert (new_project / PROJECT_SCHEMA).read_text() == schema_text()
     assert (new_project / "requirements.txt").read_text().splitlines()[-1] == (
-        f"guidesmith=={__version__}")
+        install_source().requirement)  # see test_provenance
     ignored = (new_project / ".gitignore").read_text().splitlines()
     assert "site/" in ignored and ".cache/" in ignored
 
@@ -82,8 +80,18 @@ def test_the_new_project_builds_offline(new_project: Path) -> None:
     assert (site / "handout.pdf").is_file()
     assert (site / "assets/stylesheets/guidesmith.css").is_file()
     assert not (site / "assets" / SLUG).exists()  # source screenshots stay private
-    with Image.open(site / SLUG / "step-01.jpg") as first:
-        assert first.size == (960, 600)
+    # The sidebar shows the site's name above the navigation; the home page's entry must
+    # not repeat it ("proj / proj").
+    home = (site / "index.html").read_text()
+    drawer = re.search(r'<label class="md-nav__title" for="__drawer">.*?</a>\s*(.*?)\s*</label>',
+                       home, re.DOTALL)
+    first = re.search(r'class="md-nav__link md-nav__link--active">\s*'
+                      r'<span class="md-ellipsis">\s*(.*?)\s*</span>', home, re.DOTALL)
+    assert drawer is not None and first is not None
+    assert (drawer[1], first[1]) == ("Team &amp; friends: guides", "Home")
+    assert "<h1 id=\"team-friends-guides\">Team &amp; friends: guides" in home
+    with Image.open(site / SLUG / "step-01.jpg") as first_image:
+        assert first_image.size == (960, 600)
     with Image.open(site / SLUG / "step-03.jpg") as third:
         assert third.size == (960, 480)
         # The marker is centred on the button: orange over the button's blue.
@@ -131,28 +139,6 @@ def test_the_theme_overrides_are_this_repository_s(new_project: Path) -> None:
             ROOT / "site_overrides" / rel).read_bytes()
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_site_and_serve_targets(new_project: Path, tmp_path: Path) -> None:
-    # A stand-in for the project's .venv made of this one's parts: `make site` installs
-    # from requirements.txt (already satisfied, no index) and builds, as a first run does.
-    venv, ours = tmp_path / "venv", Path(sys.prefix)
-    venv.mkdir()
-    shutil.copy(ours / "pyvenv.cfg", venv / "pyvenv.cfg")
-    for part in ("bin", "lib", "lib64"):
-        if (ours / part).exists():
-            (venv / part).symlink_to(ours / part)
-    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    for inherited in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS"):  # when the suite runs under make
-        env.pop(inherited, None)
-    dry = subprocess.run(["make", "-n", "serve", f"VENV={venv}"], cwd=new_project, env=env,
-                         capture_output=True, text=True, check=True)
-    assert dry.stdout.strip().splitlines()[-1].endswith("serve")
-    done = subprocess.run(["make", "site", f"VENV={venv}"], cwd=new_project, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert (new_project / f"site/{SLUG}/index.html").is_file()
-
-
 def test_init_refuses_to_overwrite(new_project: Path) -> None:
     index = new_project / "guides/index.md"
     index.write_text("# Mine\n")
@@ -179,11 +165,23 @@ def test_init_names_the_site_after_the_folder(tmp_path: Path) -> None:
         ("Generate a PAT", "generate-a-pat"),
         ("  Café au lait: étape 2!  ", "cafe-au-lait-etape-2"),
         ("Reset the lab/router (v2)", "reset-the-lab-router-v2"),
-        ("日本語", ""),
+        # Transliterated where python-slugify (text-unidecode) can: Han as Mandarin.
+        ("设置 🚀", "she-zhi"),
+        ("Привет, мир", "privet-mir"),
+        ("안녕하세요", "annyeonghaseyo"),
+        ("Straße ÆØÅ", "strasse-aeoa"),
+        # Letters it has no table for are kept (Adlam, lower-cased).
+        ("\U0001e900\U0001e922\U0001e924", "\U0001e922\U0001e922\U0001e924"),
+        # Never a hidden file, a path or an over-long name.
+        ("..hidden", "hidden"),
+        ("a/b\\c", "a-b-c"),
+        ("word " * 30, "word-" * 11 + "word"),
+        ("🚀 !!", ""),
     ],
 )
 def test_slugify(title: str, slug: str) -> None:
     assert slugify(title) == slug
+    assert len(slug) <= SLUG_LIMIT
 
 
 def test_new_takes_the_next_order_and_the_title_s_slug(
@@ -208,6 +206,7 @@ def test_new_takes_the_next_order_and_the_title_s_slug(
 
 
 def test_new_refuses_to_overwrite(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\ndocs_dir: guides\n")
     guides = tmp_path / "guides"
     assert invoke("new", "First", "--guides-dir", str(guides))[0] == 0
     assert (guides / "01-first.yml").is_file()
@@ -224,7 +223,52 @@ def test_next_order_reads_orders_and_falls_back_to_file_names(tmp_path: Path) ->
     assert next_order(tmp_path) == 13
 
 
-def test_new_needs_a_title_with_letters(tmp_path: Path) -> None:
-    code, output = invoke("new", "!!!", "--guides-dir", str(tmp_path))
+def test_new_needs_a_title_with_letters_or_a_slug(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\ndocs_dir: guides\n")
+    code, output = invoke("new", "🚀 !!!", cwd=tmp_path)
     assert code == 1
-    assert "cannot make a file name from the title '!!!'" in output
+    assert output == ("Error: cannot make a file name from the title '🚀 !!!': it has no "
+                      "letters or digits; name the file with --slug NAME\n")
+    code, output = invoke("new", "🚀 !!!", "--slug", "launch", cwd=tmp_path)
+    assert (code, output) == (0, "guides/01-launch.yml\n")
+    assert load_guide(tmp_path / "guides/01-launch.yml").guide.title == "🚀 !!!"
+
+
+def test_new_with_a_title_in_any_script(project: Callable[[str], Path]) -> None:
+    root = project("basic")
+    code, output = invoke("new", "设置 🚀", cwd=root / "guides")  # from inside the project
+    assert (code, output) == (0, "11-she-zhi.yml\n")
+    assert load_guide(root / "guides/11-she-zhi.yml").guide.title == "设置 🚀"
+    code, output = invoke("new", "设置 🚀", "--slug", "设置", cwd=root)
+    assert (code, output) == (0, "guides/12-设置.yml\n")
+    code, output = invoke("new", "नमस्ते", "--slug", "नमस्ते", cwd=root)
+    assert (code, output) == (0, "guides/13-नमस्ते.yml\n")
+
+
+@pytest.mark.parametrize("slug", ["../up", ".hidden", "a/b", "a\\b", "-x", "x.yml", "",
+                                  "a" * 61, "two words"])
+def test_new_refuses_an_unsafe_slug(tmp_path: Path, slug: str) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\ndocs_dir: guides\n")
+    code, output = invoke("new", "Title", "--slug", slug, cwd=tmp_path)
+    assert code == 1
+    assert output == (f"Error: --slug {slug!r}: use letters, digits, '-' and '_' only, "
+                      "starting with a letter or digit, at most 60 characters\n")
+    assert not (tmp_path / "guides").exists()
+
+
+def test_new_outside_a_project_refuses_and_writes_nothing(tmp_path: Path) -> None:
+    for args in ((), ("--guides-dir", str(tmp_path / "guides"))):
+        code, output = invoke("new", "A guide", *args, cwd=tmp_path)
+        assert code == 1
+        assert output == (
+            f"Error: no mkdocs.yml in {tmp_path} or any folder above it: run this inside a "
+            "guidesmith project (`guidesmith init DIR` makes one)\n")
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_new_uses_the_project_s_docs_dir(tmp_path: Path) -> None:
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\ndocs_dir: content\n")
+    (tmp_path / "content/deep").mkdir(parents=True)
+    code, output = invoke("new", "Deep", cwd=tmp_path / "content/deep")
+    assert (code, output) == (0, f"{tmp_path / 'content/01-deep.yml'}\n")
+    assert (tmp_path / PROJECT_SCHEMA).is_file()

@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from generator.cli import main
+from generator.errors import GuideErrors
 from generator.loader import load_guide
 from generator.schema import PACKAGED_SCHEMA, PROJECT_SCHEMA, SCHEMA_ID, guide_schema, schema_text
 from generator.yamlwriter import SCHEMA_URL
@@ -120,6 +121,39 @@ def test_mistakes_are_invalid(change: dict[str, Any], message: str) -> None:
     guide = {"title": "T", "steps": [{"text": "A step", **change}]}
     assert problems(guide)
     assert message in innermost(guide)
+
+
+@pytest.mark.parametrize(
+    ("src", "valid"),
+    [
+        ("builtin:circle#FB923C", True),
+        ("builtin:circle#fb923c", True),
+        ("builtin:circle00FF7F", True),
+        ("BUILTIN:Circle#123ABC", True),
+        (" builtin:circle#123abc ", True),
+        ("assets/markers/builtin-orange.png", True),
+        ("https://example.com/watermarks/FB923C_standard.png", True),
+        ("builtin:circle#FB923", False),
+        ("builtin:circle#orange", False),
+        ("builtin:circle", False),
+        ("builtin:square#FB923C", False),
+        ("Builtin:circle#FB923C0", False),
+    ],
+)
+def test_the_schema_and_the_loader_agree_on_marker_sources(
+    src: str, valid: bool, tmp_path: Path
+) -> None:
+    guide = {"title": "T", "steps": [{"text": "x", "image": {"src": "a.png",
+                                                             "marker": {"src": src}}}]}
+    assert (problems(guide) == []) is valid
+    path = tmp_path / "g.yml"
+    path.write_text(yaml.safe_dump(guide))
+    try:
+        load_guide(path, tmp_path)
+        loaded = True
+    except GuideErrors:
+        loaded = False
+    assert loaded is valid
 
 
 def test_schema_command_prints_and_writes(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from generator.render.markdown import problems_page, with_problems
 
@@ -122,6 +123,40 @@ def test_serve_follows_edits_and_shows_errors_on_the_page(server: tuple[Server, 
     assert "guides/07-draft.yml has 1 error: fix it to see the guide" in draft
     assert "guides/07-draft.yml:2:1: YAML syntax error" in draft
     assert running.get(PAGE).status_code == 200  # the others still build
+
+
+def test_serve_follows_the_theme_overrides_and_screenshots_outside_the_docs_folder(
+    project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    root = project("basic")
+    (root / "mkdocs.yml").write_text(
+        "site_name: Fixture site\ndocs_dir: guides\n"
+        "theme:\n  name: material\n  custom_dir: site_overrides\n"
+        "plugins:\n  - guidesmith:\n      pdf: false\n"
+    )
+    overrides = root / "site_overrides/main.html"
+    overrides.parent.mkdir()
+    overrides.write_text('{% extends "base.html" %}\n'
+                         '{% block extrahead %}<meta name="gs-look" content="one">{% endblock %}\n')
+    # The first guide's first screenshot lives beside the docs folder, not in it.
+    (root / "shots").mkdir()
+    (root / "guides/assets/first/01.png").rename(root / "shots/01.png")
+    edit(root, "src: assets/first/01.png", "src: ../shots/01.png")
+    running = Server(root, free_port(), tmp_path / "serve.log")
+    try:
+        running.wait_for(PAGE, STARTUP_SECONDS, lambda text: 'content="one"' in text)
+        overrides.write_text(overrides.read_text().replace('"one"', '"two"'))
+        running.wait_for(PAGE, CHANGE_SECONDS, lambda text: 'content="two"' in text)
+
+        before = running.get(f"{PAGE}step-01.jpg")
+        assert before is not None and before.status_code == 200
+        Image.new("RGB", (640, 400), "#DC2626").save(root / "shots/01.png")  # all red now
+        deadline = time.monotonic() + CHANGE_SECONDS
+        while (now := running.get(f"{PAGE}step-01.jpg")) is None or now.content == before.content:
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.2)
+    finally:
+        running.stop()
 
 
 def test_a_busy_address_is_one_clear_error(project: Callable[[str], Path], tmp_path: Path) -> None:

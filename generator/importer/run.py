@@ -28,7 +28,7 @@ from generator.importer.scribe import (
 )
 from generator.importer.series import apply_series, find_series_index, read_series_index
 from generator.pipeline import find_guides
-from generator.scaffold import EXAMPLE_SLUG, EXAMPLE_TITLE, project_files
+from generator.scaffold import EXAMPLE_SLUG, EXAMPLE_TITLE, example_files
 from generator.yamlwriter import dump_guide
 
 
@@ -168,10 +168,7 @@ def untouched_example(guides_dir: Path) -> list[Path]:
     guides = find_guides(guides_dir)
     if [p.name for p in guides] != [f"{EXAMPLE_SLUG}.yml"]:
         return []
-    # The example does not depend on the site's name.
-    wanted = {rel: data for rel, data in project_files("Guides").items()
-              if rel.startswith((f"guides/{EXAMPLE_SLUG}.", f"guides/assets/{EXAMPLE_SLUG}/"))}
-    paths = {guides_dir.parent / rel: data for rel, data in wanted.items()}
+    paths = {guides_dir.parent / rel: data for rel, data in example_files().items()}
     for path, data in paths.items():
         expected = data.encode() if isinstance(data, str) else data
         if not path.is_file() or path.read_bytes() != expected:
