@@ -23,6 +23,8 @@ from generator.errors import GuideError
 from generator.fsutil import atomic_write, inside, publish, swap_in
 from generator.outputs import plan_companions, schedule
 from generator.pipeline import GUIDE_SUFFIXES, Build, BuildOptions
+from generator.render.palette import PALETTE_CSS, render_palette
+from generator.theme import theme_from_material
 
 # The same rule as the plugin's: guide files and source screenshots are not published.
 SOURCE_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
@@ -92,7 +94,9 @@ def export_markdown(
     try:
         build.load()
         planned = build.plan_images()
-        companions = plan_companions(build, config.site_name, config.site_url, handout=handout)
+        theme = theme_from_material(config.theme.get("palette"), config.theme.get("language"))
+        companions = plan_companions(build, config.site_name, config.site_url, handout=handout,
+                                     theme=theme)
         scheduled = schedule(companions, planned, build.workers)
         build.wait_images()
         scheduled.wait()
@@ -116,6 +120,7 @@ def export_markdown(
                 continue  # a generated page wins over a docs file of the same name
             _copy(Path(file.abs_src_path), staging / file.src_uri)
             others += 1
+        atomic_write(staging / PALETTE_CSS, render_palette(theme))  # site_overrides links it
         atomic_write(staging / MARKER_FILE, "Written by `guidesmith markdown`; replaced whole "
                      "by the next run.\n")
         swap_in(staging, out_dir)

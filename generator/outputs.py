@@ -12,6 +12,7 @@ guide is laid out once, not twice. MkDocs renders the site's pages meanwhile.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -25,6 +26,8 @@ from generator.images import CACHE_VERSION, GuideImages
 from generator.pipeline import Build
 from generator.render.companions import Companion, lay_out_section, make_companion
 from generator.render.context import GuideView
+from generator.render.environment import templates_digest
+from generator.theme import DEFAULT_THEME, Theme
 from generator.workers import POOL_BROKEN, DependencyFailed, Workers
 
 HANDOUT_NAME = "handout.pdf"
@@ -45,6 +48,7 @@ def _key(kind: str, views: list[GuideView], build: Build, extra: dict[str, objec
             for view in views
         ],
         "paper": build.options.paper,
+        "templates": templates_digest(),
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH"),
         **extra,
     }
@@ -52,28 +56,31 @@ def _key(kind: str, views: list[GuideView], build: Build, extra: dict[str, objec
 
 
 def plan_companions(
-    build: Build, site_name: str, site_url: str | None, *, handout: bool = True
+    build: Build, site_name: str, site_url: str | None, *, handout: bool = True,
+    theme: Theme = DEFAULT_THEME,
 ) -> list[Companion]:
-    """The standalone pages, PDFs and handout this build should have."""
+    """The standalone pages, PDFs and handout this build should have, in the site's `theme`."""
     cache = build.cache_root / "outputs"
     options = build.options
     views = build.views()
     common = {
         "paper": options.paper, "site_name": site_name, "site_url": site_url,
-        "sections": cache / "sections",
+        "sections": cache / "sections", "theme": theme,
     }
+    look = {"theme": dataclasses.asdict(theme)}
     planned: list[Companion] = []
     if options.pdf and handout and views:
-        key = _key("handout", views, build, {"site_url": site_url, "site_name": site_name})
+        key = _key("handout", views, build,
+                   {"site_url": site_url, "site_name": site_name, **look})
         planned.append(Companion(HANDOUT_NAME, cache / f"{key}.pdf", "handout", tuple(views),
                                  **common))
     for view in views:
         if options.standalone:
-            key = _key("html", [view], build, {})
+            key = _key("html", [view], build, look)
             planned.append(Companion(f"{view.slug}/{view.slug}.html", cache / f"{key}.html",
                                      "html", (view,), **common))
         if options.pdf:
-            key = _key("pdf", [view], build, {"site_url": site_url})
+            key = _key("pdf", [view], build, {"site_url": site_url, **look})
             planned.append(Companion(f"{view.slug}/{view.slug}.pdf", cache / f"{key}.pdf",
                                      "pdf", (view,), **common))
     return planned

@@ -36,6 +36,8 @@ from generator.pipeline import (
     series_nav,
 )
 from generator.render.markdown import problems_page, with_problems
+from generator.render.palette import PALETTE_CSS, render_palette
+from generator.theme import DEFAULT_THEME, Theme, theme_from_material
 from generator.workers import cores, warm_up
 
 log = get_plugin_logger("guidesmith")
@@ -68,6 +70,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         # and this rebuild's errors by slug, shown on the guides' pages.
         self.last_good: dict[str, LoadedGuide] = {}
         self.broken: dict[str, tuple[str, list[GuideError]]] = {}
+        self.theme: Theme = DEFAULT_THEME  # the site's colours and language, from mkdocs.yml
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -90,8 +93,10 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         build = self.build
         guides = self._load_for_serve() if self.is_serve else _report(build.load)
         planned = _report(build.plan_images)
+        self.theme = theme_from_material(config.theme.get("palette"), config.theme.get("language"))
         self.companions = plan_companions(
-            build, config.site_name, config.site_url, handout=self.config.handout
+            build, config.site_name, config.site_url, handout=self.config.handout,
+            theme=self.theme,
         )
         self.scheduled = schedule(self.companions, planned, build.workers)
         if config.nav is None:
@@ -169,6 +174,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
                 files.append(File.generated(config, f"{slug}.md", content=markdown))
         for file in self.made:
             files.append(file)
+        files.append(File.generated(config, PALETTE_CSS, content=render_palette(self.theme)))
         return files
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from generator.fsutil import read_checked, write_checked
 from generator.render.views import GuideView
+from generator.theme import DEFAULT_THEME, Theme
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Companion:
     site_name: str
     site_url: str | None
     sections: Path
+    theme: Theme = DEFAULT_THEME  # the site's colours and language
 
     @property
     def missing(self) -> bool:
@@ -43,16 +45,17 @@ def make_companion(companion: Companion) -> None:
     from generator.render.html import render_standalone
 
     if companion.kind == "html":
-        data: bytes | str = render_standalone(companion.views[0])
+        data: bytes | str = render_standalone(companion.views[0], companion.theme)
     elif companion.kind == "pdf":
         data = guide_pdf(
             companion.views[0], paper=companion.paper, site_url=companion.site_url,
-            cache=PdfStore(companion.sections),
+            cache=PdfStore(companion.sections), theme=companion.theme,
         )
     else:
         data = build_handout(
             list(companion.views), site_name=companion.site_name, paper=companion.paper,
             site_url=companion.site_url, cache=PdfStore(companion.sections),
+            theme=companion.theme,
         )
     write_checked(companion.path, data)
 
@@ -63,4 +66,4 @@ def lay_out_section(companion: Companion) -> None:
     from generator.render.handout import PdfStore, cached_section  # see make_companion
 
     cached_section(companion.views[0], paper=companion.paper, site_url=companion.site_url,
-                   cache=PdfStore(companion.sections))
+                   cache=PdfStore(companion.sections), theme=companion.theme)

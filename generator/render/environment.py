@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
+from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
@@ -37,3 +39,17 @@ def environment() -> Environment:
         markdown_literal=markdown_literal,
     )
     return env
+
+
+@lru_cache(maxsize=8)
+def templates_digest(names: tuple[str, ...] | None = None) -> str:
+    """A digest of the templates `names` (default: every page and PDF template), for the
+    cache keys of what they lay out: an edited template is an edited output."""
+    folder = files("generator") / "templates"
+    chosen = names or tuple(sorted(
+        entry.name for entry in folder.iterdir() if entry.is_file()
+    ))
+    digest = hashlib.sha256()
+    for name in chosen:
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes() + b"\0")
+    return digest.hexdigest()

@@ -24,7 +24,6 @@ import json
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 
@@ -32,8 +31,8 @@ from pikepdf import Array, Dictionary, Name, Pdf, String
 
 from generator import __version__
 from generator.fsutil import read_checked, write_checked
+from generator.render.environment import templates_digest
 from generator.render.pdf import (
-    TEMPLATES_DIR,
     build_date,
     lay_out,
     number_section,
@@ -41,8 +40,10 @@ from generator.render.pdf import (
 )
 from generator.render.pdfpages import (
     Bookmark,
+    Part,
     copy_outline,
     finish,
+    merge_structure,
     named_destinations,
     number_pages,
     page_indexes,
@@ -56,6 +57,7 @@ from generator.render.printimages import (
     paper_named,
 )
 from generator.render.views import GuideView
+from generator.theme import DEFAULT_THEME, Theme
 
 # cache(key, make) -> the bytes kept under `key`, from make() when there are none yet.
 Cache = Callable[[str, Callable[[], bytes]], bytes]
@@ -113,14 +115,19 @@ def plan_handout(guide_page_counts: Sequence[int], front_pages: int) -> list[int
     return starts
 
 
-def section_key(view: GuideView, *, paper: str = "a4", site_url: str | None = None) -> str:
-    """Everything a guide's section shows: the view, its images' names, paper, URL, date."""
+def section_key(
+    view: GuideView, *, paper: str = "a4", site_url: str | None = None,
+    theme: Theme = DEFAULT_THEME,
+) -> str:
+    """Everything a guide's section shows: the view, its images' names, paper, URL, date,
+    the site's colours and language."""
     return _digest({
         "part": "section",
         "guide": view,
         "paper": paper_named(paper),
         "site_url": site_url,
         "date": build_date(),
+        "theme": theme,
     })
 
 
@@ -132,8 +139,10 @@ def front_key(
     paper: str = "a4",
     site_url: str | None = None,
     title: str | None = None,
+    theme: Theme = DEFAULT_THEME,
 ) -> str:
-    """Everything the front shows: titles, chapters, page counts, the cover, the date."""
+    """Everything the front shows: titles, chapters, page counts, the cover, the date, the
+    site's colours and language."""
     return _digest({
         "part": "front",
         "guides": [
@@ -145,6 +154,7 @@ def front_key(
         "title": title,
         "paper": paper_named(paper),
         "date": build_date(),
+        "theme": theme,
     })
 
 
@@ -154,11 +164,12 @@ def cached_section(
     paper: str = "a4",
     site_url: str | None = None,
     cache: Cache | None = None,
+    theme: Theme = DEFAULT_THEME,
 ) -> bytes:
     """The guide's section, from `cache` when it has it."""
     return (cache or _make_now)(
-        section_key(view, paper=paper, site_url=site_url),
-        lambda: render_section(view, paper=paper, site_url=site_url),
+        section_key(view, paper=paper, site_url=site_url, theme=theme),
+        lambda: render_section(view, paper=paper, site_url=site_url, theme=theme),
     )
 
 
@@ -168,10 +179,11 @@ def guide_pdf(
     paper: str = "a4",
     site_url: str | None = None,
     cache: Cache | None = None,
+    theme: Theme = DEFAULT_THEME,
 ) -> bytes:
     """The guide's own PDF (as render_guide_pdf), from its cached section when there is one."""
-    section = cached_section(view, paper=paper, site_url=site_url, cache=cache)
-    return number_section(section, paper=paper)
+    section = cached_section(view, paper=paper, site_url=site_url, cache=cache, theme=theme)
+    return number_section(section, paper=paper, theme=theme)
 
 
 def render_front(
@@ -182,6 +194,7 @@ def render_front(
     paper: str = "a4",
     site_url: str | None = None,
     title: str | None = None,
+    theme: Theme = DEFAULT_THEME,
 ) -> bytes:
     """The cover, the contents and a numbered blank page for every page of every section."""
     entries = [
@@ -203,6 +216,7 @@ def render_front(
         paper=paper_named(paper),
         date=build_date(),
         page_numbers=True,
+        theme=theme,
     )
 
 
@@ -214,6 +228,7 @@ def build_handout(
     site_url: str | None = None,
     title: str | None = None,
     cache: Cache | None = None,
+    theme: Theme = DEFAULT_THEME,
 ) -> bytes:
     """Every guide in series order: a cover, contents with page numbers, a guide a page.
 
@@ -222,13 +237,14 @@ def build_handout(
     keep = cache or _make_now
     with ExitStack() as opened:
         sections = [
-            opened.enter_context(
-                read_pdf(cached_section(view, paper=paper, site_url=site_url, cache=keep))
-            )
+            opened.enter_context(read_pdf(
+                cached_section(view, paper=paper, site_url=site_url, cache=keep, theme=theme)
+            ))
             for view in views
         ]
         counts = [len(section.pages) for section in sections]
-        labels = {"site_name": site_name, "paper": paper, "site_url": site_url, "title": title}
+        labels = {"site_name": site_name, "paper": paper, "site_url": site_url, "title": title,
+                  "theme": theme}
         front = keep(
             front_key(views, counts, **labels),
             lambda: render_front(views, counts, **labels),
@@ -274,6 +290,13 @@ def _assemble(shape: Pdf, sections: Sequence[Pdf], views: Sequence[GuideView]) -
         for section, start, count in zip(sections, starts, counts, strict=True)
     ])
     _add_outline(pdf, views, sections, starts)
+    # Lang first: a guide in another language than the handout's says so in its tags.
+    if Name.Lang in shape.Root:
+        pdf.Root.Lang = shape.Root.Lang
+    merge_structure(pdf, [Part(shape, 0, front_pages)] + [
+        Part(section, start - 1, count)
+        for section, start, count in zip(sections, starts, counts, strict=True)
+    ])
     return finish(pdf, shape)
 
 
@@ -376,20 +399,12 @@ def _plain(value: object) -> object:
     raise TypeError(f"cannot key a {type(value).__name__}")
 
 
-@lru_cache(maxsize=1)
-def _templates_digest() -> str:
-    digest = hashlib.sha256()
-    for name in PRINT_TEMPLATES:
-        digest.update(name.encode() + b"\0" + (TEMPLATES_DIR / name).read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def _digest(content: dict[str, object]) -> str:
     content = {
         **content,
         "v": LAYOUT_VERSION,
         "generator": __version__,
-        "templates": _templates_digest(),
+        "templates": templates_digest(PRINT_TEMPLATES),
         "print": [PRINT_DPI, JPEG_QUALITY, IMAGE_MAX_HEIGHT_MM],
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=_plain).encode()).hexdigest()

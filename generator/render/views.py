@@ -65,6 +65,7 @@ class GuideView:
     chapter: str | None
     order: int | None
     items: list[StepView | SectionView]
+    lang: str | None = None  # the guide's own language, when it says one
 
     @property
     def steps(self) -> list[StepView]:
