@@ -40,9 +40,10 @@ DARK_TEXT_ON = frozenset({"amber", "lime", "orange", "yellow", "white", "light-g
 # Material's defaults when mkdocs.yml names no colour, or a `custom` one (its own CSS).
 DEFAULT_PRIMARY = "indigo"
 DEFAULT_ACCENT = "indigo"
-# One meaning per colour: the callouts' hues are Material's own `tip` and `danger`.
+# One meaning per colour: a tip is Material's `tip` teal, an alert its crimson `bug` red,
+# which stays apart from an orange brand (its `danger` red is only 17 degrees of hue away).
 TIP = "#00BFA5"
-ALERT = "#FF1744"
+ALERT = "#F50057"
 WHITE = "#FFFFFF"
 INK = "#1A1A1A"
 # The backgrounds colours are read on: the site's page (Material's white and its slate,
