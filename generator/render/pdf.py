@@ -35,7 +35,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from generator import __version__
 from generator.render.environment import environment
-from generator.render.pdfpages import number_pdf, page_count
+from generator.render.pdfpages import margins_as_artifacts, number_pdf, page_count
 from generator.render.printimages import IMAGE_MAX_HEIGHT_MM, Paper, paper_named, print_jpeg
 from generator.render.views import GuideView
 from generator.theme import DEFAULT_THEME, Theme
@@ -163,7 +163,8 @@ def lay_out(
     document = HTML(
         string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=PrintFetcher(images)
     )
-    return document.write_pdf(pdf_variant=variant)
+    data = document.write_pdf(pdf_variant=variant)
+    return margins_as_artifacts(data) if variant == TAGGED else data
 
 
 def render_section(

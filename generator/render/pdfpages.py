@@ -193,6 +193,7 @@ def merge_structure(pdf: Pdf, parts: list[Part]) -> None:
     pages left behind are left out. The parent tree, which maps a page's marked content and
     its link annotations to their elements, is numbered anew: each page and annotation keeps
     its entries under a key of its own. A part in another language than `pdf` says so.
+    The parts' own trees are taken apart: open them for this alone.
     """
     document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
     root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document])))
@@ -248,6 +249,55 @@ def merge_structure(pdf: Pdf, parts: list[Part]) -> None:
     root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(nums)))
     root.ParentTreeNextKey = len(nums) // 2
     pdf.Root.StructTreeRoot = root
+
+
+def margins_as_artifacts(data: bytes) -> bytes:
+    """`data` (a tagged PDF) with what its pages' margins print marked as artifacts.
+
+    WeasyPrint tags the running title and chapter of the page margins with elements that
+    belong to no tree (PDF 1.7 has no tag for them): content a checker finds neither in
+    the structure nor an artifact. They are pagination, which screen readers should skip:
+    each such sequence becomes an /Artifact, and leaves the parent tree.
+    """
+    with read_pdf(data) as pdf:
+        tree = pdf.Root.get(Name.StructTreeRoot)
+        if not isinstance(tree, Dictionary) or Name.ParentTree not in tree:
+            return data
+        in_tree = {element.objgen for element in _descendants(tree)}
+        parent_tree = NumberTree(tree.ParentTree)
+        changed = False
+        for page in pdf.pages:
+            if Name.StructParents not in page.obj:
+                continue
+            owners = parent_tree.get(int(page.obj.StructParents))
+            if not isinstance(owners, Array):
+                continue
+            loose = {
+                mcid for mcid, owner in enumerate(owners)
+                if isinstance(owner, Dictionary) and owner.objgen not in in_tree
+            }
+            if not loose:
+                continue
+            instructions = []
+            for operands, operator in parse_content_stream(page):
+                if str(operator) == "BDC" and isinstance(operands[1], Dictionary) and int(
+                    operands[1].get(Name.MCID, -1)
+                ) in loose:
+                    operands = [Name.Artifact, Dictionary(Type=Name.Pagination)]
+                instructions.append((operands, operator))
+            page.obj.Contents = pdf.make_stream(unparse_content_stream(instructions))
+            for mcid in loose:
+                owners[mcid] = None
+            changed = True
+        return save(pdf, min_version=pdf.pdf_version) if changed else data
+
+
+def _descendants(element: Dictionary) -> list[Dictionary]:
+    found = []
+    for kid in _kids(element):
+        found.append(kid)
+        found += _descendants(kid)
+    return found
 
 
 def _kids(element: Dictionary) -> list[Dictionary]:
