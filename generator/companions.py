@@ -23,6 +23,7 @@ from generator.fsutil import read_checked
 from generator.images import Running
 from generator.render.dates import build_date
 from generator.render.jobs import lay_out_section, make_companion
+from generator.theme import DEFAULT_THEME, Theme
 from generator.views import Companion, GuideView
 from generator.workers import POOL_BROKEN, DependencyFailed, Workers
 
@@ -39,6 +40,7 @@ class CompanionSettings:
     paper: str = "a4"
     site_name: str = ""
     site_url: str | None = None
+    theme: Theme = DEFAULT_THEME  # the site's colours and language, which they take
 
 
 def plan_companions(
@@ -54,9 +56,10 @@ def plan_companions(
         **decides: object,
     ) -> Companion:
         ext = "html" if kind == "html" else "pdf"
-        entry_key = key(PAGES, {"kind": kind, "views": list(shown), **decides})
-        return Companion(uri, pages.path(entry_key, ext), kind, tuple(shown),
-                         settings.paper, settings.site_name, settings.site_url, sections)
+        entry_key = key(PAGES, {"kind": kind, "views": list(shown), "theme": settings.theme,
+                                **decides})
+        return Companion(uri, pages.path(entry_key, ext), kind, tuple(shown), settings.paper,
+                         settings.site_name, settings.site_url, sections, settings.theme)
 
     planned: list[Companion] = []
     print_settings = {"paper": settings.paper, "site_url": settings.site_url, "date": date}

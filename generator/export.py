@@ -99,7 +99,7 @@ def export_markdown(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         build.close()
-    images = len(outputs) - len(build.plan.companions)
+    images = sum(len(guide.planned) for guide in build.plan.images.guides)
     return ExportResult(out_dir, result, images, len(build.plan.companions), others, nav)
 
 

@@ -16,6 +16,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 
 from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, BuildOptions, Project, env_flag
+from generator.theme import theme_from_material
 
 
 class ConfigProblem(Exception):
@@ -82,6 +83,7 @@ def project_of(config: MkDocsConfig) -> Project:
         cache_root=root / plugin_options(config).cache_dir,
         site_name=config.site_name,
         site_url=config.site_url,
+        theme=theme_from_material(config.theme.get("palette"), config.theme.get("language")),
     )
 
 

@@ -51,6 +51,9 @@ _COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 # The built-in click marker, `builtin:circle#RRGGBB` ('#' optional, any case).
 BUILTIN_PREFIX = "builtin:"
 BUILTIN_MARKER = re.compile(r"^builtin:circle#?([0-9a-f]{6})$", re.IGNORECASE)
+# A BCP 47 language tag as pages and PDFs declare it: a language, then subtags (es, pt-BR,
+# zh-Hant, sr-Latn-RS).
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
 def _any_case(text: str) -> str:
@@ -250,6 +253,15 @@ def _colour(value: Any) -> Any:
     return value.strip().upper()
 
 
+def _language(value: Any) -> Any:
+    if not isinstance(value, str) or not _LANGUAGE.match(value.strip()):
+        raise _custom(
+            "lang", "expected a language tag like 'en', 'es' or 'pt-BR', got {got}",
+            got=shown(value),
+        )
+    return value.strip()
+
+
 def _label_text(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)  # `text: 1` is a number in YAML, and means the badge "1"
@@ -258,6 +270,12 @@ def _label_text(value: Any) -> Any:
     return value.strip()
 
 
+Language = Annotated[
+    str,
+    StringConstraints(pattern=_LANGUAGE.pattern),
+    BeforeValidator(_language),
+    Field(description="A BCP 47 language tag, e.g. 'es' or 'pt-BR'"),
+]
 Box = Annotated[
     tuple[int, int, int, int],
     BeforeValidator(_box),
@@ -515,6 +533,11 @@ class Guide(BaseModel):
     source: str | None = Field(None, description="Link to the original guide (e.g. in Scribe)")
     order: int | None = Field(None, description="Position in the series")
     chapter: str | None = Field(None, description="Groups guides in the navigation and the handout")
+    lang: Language | None = Field(
+        None,
+        description="The guide's language (BCP 47, e.g. 'es', 'pt-BR'), when it is not the"
+        " site's `theme.language`: screen readers read it in that language",
+    )
     image_defaults: ImageSettings | None = Field(
         None, description="Merged under every step's image"
     )

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.cache import PAGES, Store, key
 from generator.companions import (
     CompanionSettings,
     Scheduled,
@@ -39,6 +40,8 @@ from generator.loader import LoadedGuide, load_guide, slug_of
 from generator.present import guide_view
 from generator.printimages import paper_named
 from generator.render.markdown import page_links, problems_page, render_page, with_problems
+from generator.render.palette import PALETTE_CSS, render_palette
+from generator.theme import DEFAULT_THEME, Theme
 from generator.views import Companion, GuideView
 from generator.workers import Workers
 
@@ -62,6 +65,7 @@ class Project:
     cache_root: Path
     site_name: str = ""
     site_url: str | None = None
+    theme: Theme = DEFAULT_THEME  # the site's colours and language (mkdocs.yml's theme)
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class BuildPlan:
     warnings: tuple[GuideError, ...]
     # Under `serve`: guides whose file has errors, by slug: (their path, the errors).
     broken: dict[str, tuple[str, list[GuideError]]] = field(default_factory=dict)
+    palette: Path | None = None  # the site's palette stylesheet, in the cache
 
 
 @dataclass(frozen=True)
@@ -215,8 +220,10 @@ class Build:
         self._running = submit_images(images, self.workers, verify=not render)
         views = tuple(guide_view(g.loaded, g.images) for g in images.guides)
         companions: tuple[Companion, ...] = ()
+        palette = None
         if render:
             companions = plan_companions(views, self.project.cache_root, self._companion_settings())
+            palette = self._palette()
         problems = load_errors + images.errors
         if problems:
             problems += collect_images(images, self._running, self.workers)
@@ -224,7 +231,8 @@ class Build:
             raise GuideErrors(_in_series_order(problems, guides))
         self._scheduled = schedule(companions, self._running, self.workers)
         warnings += [p for p in images.problems if p.severity == "warning"]
-        self._plan = BuildPlan(tuple(guides), images, views, companions, tuple(warnings), broken)
+        self._plan = BuildPlan(tuple(guides), images, views, companions, tuple(warnings), broken,
+                               palette)
         return self._plan
 
     def _load(self) -> tuple[list[LoadedGuide], list[GuideError]]:
@@ -238,12 +246,19 @@ class Build:
                 problems += exc.errors
         return guides, problems
 
+    def _palette(self) -> Path:
+        """The site's palette stylesheet (the theme's shades as Material's variables)."""
+        store = Store.of(self.project.cache_root, PAGES)
+        entry_key = key(PAGES, {"kind": "palette", "theme": self.project.theme})
+        store.get_or_make(entry_key, "css", lambda: render_palette(self.project.theme).encode())
+        return store.path(entry_key, "css")
+
     def _companion_settings(self) -> CompanionSettings:
         options = self.options
         return CompanionSettings(
             standalone=options.standalone, pdf=options.pdf, handout=options.handout,
             paper=options.paper, site_name=self.project.site_name,
-            site_url=self.project.site_url,
+            site_url=self.project.site_url, theme=self.project.theme,
         )
 
     # -- what the front ends ask ---------------------------------------------------------
@@ -297,7 +312,10 @@ class Build:
             for guide in self.plan.images.guides
             for planned in guide.planned
         ]
-        return files + [Output(c.uri, c.path) for c in self.plan.companions]
+        files += [Output(c.uri, c.path) for c in self.plan.companions]
+        if self.plan.palette is not None:  # the theme override links it
+            files.append(Output(PALETTE_CSS, self.plan.palette))
+        return files
 
     def is_published(self, src_uri: str, abs_src_path: str | Path | None = None) -> bool:
         """Whether a file of the docs folder is copied into the site as it is.

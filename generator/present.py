@@ -39,4 +39,5 @@ def guide_view(loaded: LoadedGuide, images: dict[int, StepImage]) -> GuideView:
         chapter=guide.chapter,
         order=guide.order,
         items=items,
+        lang=guide.lang,
     )

@@ -32,6 +32,7 @@ _TEMPLATES = "templates/project"
 _STATIC = {
     "site_overrides/main.html": "main.html",
     "site_overrides/assets/stylesheets/guidesmith.css": "guidesmith.css",
+    "site_overrides/assets/javascripts/guidesmith.js": "guidesmith.js",
 }
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 _BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")

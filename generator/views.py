@@ -13,6 +13,8 @@ from typing import Literal
 
 from markupsafe import Markup
 
+from generator.theme import DEFAULT_THEME, Theme
+
 WORDS_PER_MINUTE = 200
 SECONDS_PER_STEP = 10
 
@@ -66,6 +68,7 @@ class GuideView:
     chapter: str | None
     order: int | None
     items: list[StepView | SectionView]
+    lang: str | None = None  # the guide's own language, when it says one
 
     @property
     def steps(self) -> list[StepView]:
@@ -96,3 +99,4 @@ class Companion:
     site_name: str
     site_url: str | None
     sections: Path  # where laid-out PDF sections are kept (a cache Store's folder)
+    theme: Theme = DEFAULT_THEME  # the site's colours and language

@@ -15,14 +15,14 @@ from generator import workers
 PACKAGE = Path(__file__).resolve().parents[1] / "generator"
 # From the bottom up. A module may import its own layer and those below, never above.
 LAYERS: list[set[str]] = [
-    {"errors", "fsutil", "cloudimg", "markup", "frozen"},
+    {"errors", "fsutil", "cloudimg", "markup", "frozen", "theme"},
     {"model", "cache", "yamlsource", "views", "printimages", "render.dates"},
     {"loader", "annotate", "transform", "markers", "sources", "fetch", "workers",
      "yamlwriter", "schema", "importer.scribe"},
     {"hints", "imagejobs", "render.environment", "render.pdfpages", "summary", "yamledit",
      "importer.series", "fontcheck", "provenance"},
     {"images", "present", "render.markdown", "render.html", "render.pdf", "render.handout",
-     "render.jobs", "download"},
+     "render.jobs", "download", "render.palette"},
     {"companions"},
     {"pipeline", "explain", "importer", "importer.run", "scaffold"},
     {"mkdocsconfig", "export", "sitebuild", "zensical"},

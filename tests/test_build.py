@@ -66,7 +66,7 @@ def test_page_lists_numbered_steps_sections_callouts_and_alt_text(site: Path) ->
     html = (site / "10-first-guide/index.html").read_text()
     assert 'id="step-1"' in html and 'id="step-3"' in html and 'id="step-4"' not in html
     assert "Do the thing" in html and "<kbd>Enter</kbd>" in html
-    assert 'class="admonition tip"' in html and 'class="admonition warning"' in html
+    assert 'class="admonition tip"' in html and 'class="admonition danger"' in html
     assert 'src="step-01.jpg"' in html and 'width="200" height="150"' in html
     assert 'alt="Step 1: Open the site"' in html
     assert "Open the original guide" in html and "https://example.com/shared/first-guide" in html

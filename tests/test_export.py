@@ -80,6 +80,7 @@ def test_the_export_holds_pages_images_companions_and_other_docs(
     found = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert found == sorted([
         MARKER_FILE, "index.md", "about.md", "assets/logo.svg", "handout.pdf",
+        "assets/stylesheets/guidesmith-palette.css",  # the site's palette, as the plugin's
         "05-second-guide.md", "05-second-guide/step-01.png",
         "05-second-guide/05-second-guide.html", "05-second-guide/05-second-guide.pdf",
         "10-first-guide.md", "10-first-guide/step-01.jpg", "10-first-guide/step-03.jpg",

@@ -39,7 +39,7 @@ def load(tmp_path: Path, content: str):
     return load_guide(write(tmp_path, content), root=tmp_path)
 
 
-GUIDE_KEYS = "title, description, source, order, chapter, image_defaults, steps"
+GUIDE_KEYS = "title, description, source, order, chapter, lang, image_defaults, steps"
 STEP_KEYS = "text, image, tip, alert"
 IMAGE_KEYS = (
     "width, format, quality, marker, src, origin, crop, params, "
@@ -57,6 +57,12 @@ def image(*lines: str) -> str:
 
 BAD = [
     # --- YAML itself ---------------------------------------------------------------------
+    (
+        "lang-not-a-tag",
+        "title: T\nlang: English\nsteps:\n  - text: x\n",
+        ["guides/x.yml:2:7: lang: expected a language tag like 'en', 'es' or 'pt-BR',"
+         " got 'English'"],
+    ),
     (
         "syntax-unclosed-list",
         "title: [Log in\nsteps:\n  - text: x\n",

@@ -376,3 +376,22 @@ def test_guide_applies_image_defaults_to_each_image() -> None:
         Section(section="S"),
         Step(text="b"),
     ]
+
+
+# --- a guide's language -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tag", ["es", "pt-BR", "zh-Hant", "sr-Latn-RS", " ru "])
+def test_a_guide_says_its_language_as_a_bcp_47_tag(tag: str) -> None:
+    assert Guide.model_validate({"title": "T", "lang": tag, "steps": [{"text": "a"}]}).lang == (
+        tag.strip())
+
+
+@pytest.mark.parametrize("tag", ["english", "e", "pt_BR", "es-", 7])
+def test_a_language_that_is_not_a_tag_is_refused(tag: object) -> None:
+    with pytest.raises(ValidationError) as info:
+        Guide.model_validate({"title": "T", "lang": tag, "steps": [{"text": "a"}]})
+    shown = repr(tag) if isinstance(tag, str) else str(tag)
+    assert [e["msg"] for e in info.value.errors()] == [
+        f"expected a language tag like 'en', 'es' or 'pt-BR', got {shown}"
+    ]

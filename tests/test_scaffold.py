@@ -51,6 +51,7 @@ EXPECTED = {
     ".github/workflows/publish.yml", "guides/index.md", f"guides/{SLUG}.yml",
     f"guides/assets/{SLUG}/01.png", PROJECT_SCHEMA, "site_overrides/main.html",
     "site_overrides/assets/stylesheets/guidesmith.css",
+    "site_overrides/assets/javascripts/guidesmith.js",
 }
 
 
@@ -134,7 +135,9 @@ def test_the_workflow_checks_builds_and_deploys_to_pages(new_project: Path) -> N
 
 
 def test_the_theme_overrides_are_this_repository_s(new_project: Path) -> None:
-    for rel in ("main.html", "assets/stylesheets/guidesmith.css"):
+    overrides = ("main.html", "assets/stylesheets/guidesmith.css",
+                 "assets/javascripts/guidesmith.js")
+    for rel in overrides:
         assert (new_project / "site_overrides" / rel).read_bytes() == (
             ROOT / "site_overrides" / rel).read_bytes()
 

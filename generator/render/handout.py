@@ -41,14 +41,17 @@ from generator.render.pdf import (
 )
 from generator.render.pdfpages import (
     Bookmark,
+    Part,
     copy_outline,
     finish,
+    merge_structure,
     named_destinations,
     number_pages,
     page_indexes,
     read_pdf,
     write_outline,
 )
+from generator.theme import DEFAULT_THEME, Theme
 from generator.views import GuideView
 
 
@@ -88,8 +91,12 @@ def plan_handout(guide_page_counts: Sequence[int], front_pages: int) -> list[int
     return starts
 
 
-def section_key(view: GuideView, *, paper: str = "a4", site_url: str | None = None) -> str:
-    """Everything a guide's section shows: the view, its images' names, paper, URL, date."""
+def section_key(
+    view: GuideView, *, paper: str = "a4", site_url: str | None = None,
+    theme: Theme = DEFAULT_THEME,
+) -> str:
+    """Everything a guide's section shows: the view, its images' names, paper, URL, date,
+    the site's colours and language."""
     return key(SECTIONS, {
         "part": "section",
         "print": PRINT_SETTINGS,
@@ -97,6 +104,7 @@ def section_key(view: GuideView, *, paper: str = "a4", site_url: str | None = No
         "paper": paper_named(paper),
         "site_url": site_url,
         "date": build_date(),
+        "theme": theme,
     })
 
 
@@ -108,8 +116,10 @@ def front_key(
     paper: str = "a4",
     site_url: str | None = None,
     title: str | None = None,
+    theme: Theme = DEFAULT_THEME,
 ) -> str:
-    """Everything the front shows: titles, chapters, page counts, the cover, the date."""
+    """Everything the front shows: titles, chapters, page counts, the cover, the date, the
+    site's colours and language."""
     return key(SECTIONS, {
         "part": "front",
         "print": PRINT_SETTINGS,
@@ -122,6 +132,7 @@ def front_key(
         "title": title,
         "paper": paper_named(paper),
         "date": build_date(),
+        "theme": theme,
     })
 
 
@@ -131,11 +142,12 @@ def cached_section(
     paper: str = "a4",
     site_url: str | None = None,
     cache: Keeper | None = None,
+    theme: Theme = DEFAULT_THEME,
 ) -> bytes:
     """The guide's section, from `cache` when it has it."""
     return _keep(
-        cache, section_key(view, paper=paper, site_url=site_url),
-        lambda: render_section(view, paper=paper, site_url=site_url),
+        cache, section_key(view, paper=paper, site_url=site_url, theme=theme),
+        lambda: render_section(view, paper=paper, site_url=site_url, theme=theme),
     )
 
 
@@ -145,10 +157,11 @@ def guide_pdf(
     paper: str = "a4",
     site_url: str | None = None,
     cache: Keeper | None = None,
+    theme: Theme = DEFAULT_THEME,
 ) -> bytes:
     """The guide's own PDF (as render_guide_pdf), from its cached section when there is one."""
-    section = cached_section(view, paper=paper, site_url=site_url, cache=cache)
-    return number_section(section, paper=paper)
+    section = cached_section(view, paper=paper, site_url=site_url, cache=cache, theme=theme)
+    return number_section(section, paper=paper, theme=theme)
 
 
 def render_front(
@@ -159,6 +172,7 @@ def render_front(
     paper: str = "a4",
     site_url: str | None = None,
     title: str | None = None,
+    theme: Theme = DEFAULT_THEME,
 ) -> bytes:
     """The cover, the contents and a numbered blank page for every page of every section."""
     entries = [
@@ -180,6 +194,7 @@ def render_front(
         paper=paper_named(paper),
         date=build_date(),
         page_numbers=True,
+        theme=theme,
     )
 
 
@@ -191,6 +206,7 @@ def build_handout(
     site_url: str | None = None,
     title: str | None = None,
     cache: Keeper | None = None,
+    theme: Theme = DEFAULT_THEME,
 ) -> bytes:
     """Every guide in series order: a cover, contents with page numbers, a guide a page.
 
@@ -198,13 +214,14 @@ def build_handout(
     """
     with ExitStack() as opened:
         sections = [
-            opened.enter_context(
-                read_pdf(cached_section(view, paper=paper, site_url=site_url, cache=cache))
-            )
+            opened.enter_context(read_pdf(
+                cached_section(view, paper=paper, site_url=site_url, cache=cache, theme=theme)
+            ))
             for view in views
         ]
         counts = [len(section.pages) for section in sections]
-        labels = {"site_name": site_name, "paper": paper, "site_url": site_url, "title": title}
+        labels = {"site_name": site_name, "paper": paper, "site_url": site_url, "title": title,
+                  "theme": theme}
         front = _keep(
             cache, front_key(views, counts, **labels),
             lambda: render_front(views, counts, **labels),
@@ -250,6 +267,13 @@ def _assemble(shape: Pdf, sections: Sequence[Pdf], views: Sequence[GuideView]) -
         for section, start, count in zip(sections, starts, counts, strict=True)
     ])
     _add_outline(pdf, views, sections, starts)
+    # Lang first: a guide in another language than the handout's says so in its tags.
+    if Name.Lang in shape.Root:
+        pdf.Root.Lang = shape.Root.Lang
+    merge_structure(pdf, [Part(shape, 0, front_pages)] + [
+        Part(section, start - 1, count)
+        for section, start, count in zip(sections, starts, counts, strict=True)
+    ])
     return finish(pdf, shape)
 
 

@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 
 from generator.render.environment import environment
+from generator.theme import DEFAULT_THEME, Theme
 from generator.views import GuideView, SectionView, StepImage, StepView
 
 MIME_TYPES = {
@@ -67,11 +68,13 @@ def csp_hash(script: str) -> str:
     return f"sha256-{digest}"
 
 
-def render_standalone(view: GuideView) -> str:
-    """The guide as one HTML document that needs nothing but itself."""
+def render_standalone(view: GuideView, theme: Theme = DEFAULT_THEME) -> str:
+    """The guide as one HTML document that needs nothing but itself, in the site's colours
+    and the guide's language."""
     images = {step.number: data_uri(step.image) for step in view.steps if step.image is not None}
     return environment().get_template("standalone.html").render(
         guide=view,
+        theme=theme,
         groups=group_steps(view),
         images=images,
         source=view.source,

@@ -21,16 +21,16 @@ def make_companion(companion: Companion) -> None:
 
     sections = Store(companion.sections)
     if companion.kind == "html":
-        data: bytes | str = render_standalone(companion.views[0])
+        data: bytes | str = render_standalone(companion.views[0], companion.theme)
     elif companion.kind == "pdf":
         data = guide_pdf(
             companion.views[0], paper=companion.paper, site_url=companion.site_url,
-            cache=sections,
+            cache=sections, theme=companion.theme,
         )
     else:
         data = build_handout(
             list(companion.views), site_name=companion.site_name, paper=companion.paper,
-            site_url=companion.site_url, cache=sections,
+            site_url=companion.site_url, cache=sections, theme=companion.theme,
         )
     write_checked(companion.path, data)
 
@@ -41,4 +41,4 @@ def lay_out_section(companion: Companion) -> None:
     from generator.render.handout import cached_section  # see make_companion
 
     cached_section(companion.views[0], paper=companion.paper, site_url=companion.site_url,
-                   cache=Store(companion.sections))
+                   cache=Store(companion.sections), theme=companion.theme)

@@ -36,10 +36,14 @@ from generator.cache import TEMPLATES_DIR
 from generator.printimages import IMAGE_MAX_HEIGHT_MM, Paper, paper_named, print_jpeg
 from generator.render.dates import build_date
 from generator.render.environment import environment
-from generator.render.pdfpages import number_pdf, page_count
+from generator.render.pdfpages import margins_as_artifacts, number_pdf, page_count
+from generator.theme import DEFAULT_THEME, Theme
 from generator.views import GuideView
 
 IMAGE_SCHEME = "guidesmith-image"
+# Tagged PDF for readers of every ability: a structure tree (headings, lists, figures with
+# their step text), the language and the title (WeasyPrint's PDF/UA-1 variant).
+TAGGED = "pdf/ua-1"
 
 
 
@@ -118,20 +122,32 @@ def _prepare(
     return guides, images
 
 
-def lay_out(template: str, images: Mapping[str, bytes], **context: object) -> bytes:
-    """One of the print templates laid out by WeasyPrint, fetching only `images`."""
+def lay_out(
+    template: str, images: Mapping[str, bytes], *, variant: str | None = TAGGED,
+    theme: Theme = DEFAULT_THEME, **context: object,
+) -> bytes:
+    """One of the print templates laid out by WeasyPrint, fetching only `images`, in the
+    site's colours and language.
+
+    `variant`: WeasyPrint's `pdf_variant`; tagged unless told otherwise.
+    """
     html = environment().get_template(template).render(
         generator=f"guidesmith {__version__}",
         image_max_height_mm=IMAGE_MAX_HEIGHT_MM,
+        theme=theme,
         **context,
     )
     document = HTML(
         string=html, base_url=TEMPLATES_DIR.as_uri() + "/", url_fetcher=PrintFetcher(images)
     )
-    return document.write_pdf()
+    data = document.write_pdf(pdf_variant=variant)
+    return margins_as_artifacts(data) if variant == TAGGED else data
 
 
-def render_section(view: GuideView, *, paper: str = "a4", site_url: str | None = None) -> bytes:
+def render_section(
+    view: GuideView, *, paper: str = "a4", site_url: str | None = None,
+    theme: Theme = DEFAULT_THEME,
+) -> bytes:
     """A guide laid out for print, without page numbers: its PDF's pages, and the handout's.
 
     The footer's boxes have fixed widths, so the number, printed later, changes nothing.
@@ -139,23 +155,31 @@ def render_section(view: GuideView, *, paper: str = "a4", site_url: str | None =
     sheet = paper_named(paper)
     guides, images = _prepare([view], sheet, site_url)
     return lay_out(
-        "print.html", images, guide=guides[0], paper=sheet, date=build_date(), page_numbers=False
+        "print.html", images, guide=guides[0], paper=sheet, date=build_date(), page_numbers=False,
+        theme=theme,
     )
 
 
 @lru_cache(maxsize=64)
-def render_numbers(total: int, *, paper: str = "a4") -> bytes:
-    """`total` blank pages numbered "1 / total" to "total / total", as guide footers show them."""
+def render_numbers(total: int, *, paper: str = "a4", theme: Theme = DEFAULT_THEME) -> bytes:
+    """`total` blank pages numbered "1 / total" to "total / total", as guide footers show them.
+
+    Untagged: only ever drawn over other pages, as their pagination artifact (pdfpages.py).
+    """
     sheet = paper_named(paper)
-    return lay_out("print_numbers.html", {}, total=total, paper=sheet, date=build_date(),
-                   page_numbers=True)
+    return lay_out("print_numbers.html", {}, variant=None, total=total, paper=sheet,
+                   date=build_date(), page_numbers=True, theme=theme)
 
 
-def number_section(section: bytes, *, paper: str = "a4") -> bytes:
+def number_section(section: bytes, *, paper: str = "a4", theme: Theme = DEFAULT_THEME) -> bytes:
     """A guide's PDF from its section: each page numbered "N / T" in the footer."""
-    return number_pdf(section, render_numbers(page_count(section), paper=paper))
+    return number_pdf(section, render_numbers(page_count(section), paper=paper, theme=theme))
 
 
-def render_guide_pdf(view: GuideView, *, paper: str = "a4", site_url: str | None = None) -> bytes:
+def render_guide_pdf(
+    view: GuideView, *, paper: str = "a4", site_url: str | None = None,
+    theme: Theme = DEFAULT_THEME,
+) -> bytes:
     """One guide as a PDF: title, steps with their screenshots, page numbers, bookmarks."""
-    return number_section(render_section(view, paper=paper, site_url=site_url), paper=paper)
+    section = render_section(view, paper=paper, site_url=site_url, theme=theme)
+    return number_section(section, paper=paper, theme=theme)

@@ -22,13 +22,18 @@ from pikepdf import (
     Dictionary,
     Name,
     NameTree,
+    NumberTree,
     Object,
     ObjectStreamMode,
     Pdf,
     String,
+    parse_content_stream,
+    unparse_content_stream,
 )
 
 NUMBER = Name("/GuidesmithNumber")
+ARTIFACT = "/Artifact << /Type /Pagination /Subtype /Footer >>"
+_MARKS = {"BDC", "BMC", "EMC", "MP", "DP"}
 
 
 def read_pdf(pdf: bytes) -> Pdf:
@@ -65,11 +70,12 @@ def number_pages(pdf: Pdf, numbers: Pdf, first: int) -> None:
     and adds it to resources that other pages may share.)
     """
     save_state = pdf.make_stream(b"q\n")
-    restore = pdf.make_stream(f"\nQ\n{NUMBER} Do\n".encode())
+    # In a tagged PDF, a page number is a pagination artifact: screen readers skip it.
+    restore = pdf.make_stream(f"\nQ\n{ARTIFACT} BDC\n{NUMBER} Do\nEMC\n".encode())
     for index in range(first, len(numbers.pages)):
         number = numbers.pages[index]
         form = numbers.make_stream(
-            _content(number.obj),
+            _unmarked(number.obj),
             Type=Name.XObject,
             Subtype=Name.Form,
             BBox=number.mediabox,
@@ -153,12 +159,161 @@ def named_destinations(pdf: Pdf) -> Iterator[tuple[str, Array]]:
 
 
 def finish(pdf: Pdf, like: Pdf) -> bytes:
-    """The bytes of `pdf`, with the metadata (title, dates...), language and version of `like`."""
+    """The bytes of `pdf`, with the metadata (title, dates...), language and version of `like`.
+
+    A tagged `like` also gives what says so (/MarkInfo, the XMP metadata that claims PDF/UA,
+    showing the title rather than the file name); merge_structure gives the tags.
+    """
     if Name.Info in like.trailer:
         pdf.trailer.Info = pdf.copy_foreign(like.trailer.Info)
     if Name.Lang in like.Root:
         pdf.Root.Lang = like.Root.Lang
+    for key in (Name.MarkInfo, Name.ViewerPreferences, Name.Metadata, Name.OutputIntents):
+        if key in like.Root:
+            value = like.Root[key]
+            value = value if value.is_indirect else like.make_indirect(value)
+            pdf.Root[key] = pdf.copy_foreign(value)
     return save(pdf, min_version=like.pdf_version)
+
+
+@dataclass(frozen=True)
+class Part:
+    """Pages of a tagged document put into another: its first `count` pages, which are the
+    pages of the other from `first` on."""
+
+    document: Pdf
+    first: int
+    count: int
+
+
+def merge_structure(pdf: Pdf, parts: list[Part]) -> None:
+    """One structure tree for `pdf`, made of the trees of the documents its pages come from.
+
+    Each part's tagged elements become children of one /Document, in order; those of the
+    pages left behind are left out. The parent tree, which maps a page's marked content and
+    its link annotations to their elements, is numbered anew: each page and annotation keeps
+    its entries under a key of its own. A part in another language than `pdf` says so.
+    The parts' own trees are taken apart: open them for this alone.
+    """
+    document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+    root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document])))
+    document.P = root
+    nums: list[Object | int] = []
+    language = pdf.Root.get(Name.Lang)
+    for part in parts:
+        tree = part.document.Root.get(Name.StructTreeRoot)
+        if not isinstance(tree, Dictionary):
+            continue
+        pages = [part.document.pages[index].obj for index in range(part.count)]
+        kept = {page.objgen for page in pages}
+        sources = [k for k in _kids(tree) if k.get(Name.S) == Name.Document] or [tree]
+        kids = [kid for source in sources for kid in _kids(source) if _on(kid, kept)]
+        for source in sources:  # cut them loose, so copying a kid does not copy them all
+            source.K = Array()
+            if Name.P in source:
+                del source.P
+        parent_tree = NumberTree(tree.ParentTree) if Name.ParentTree in tree else {}
+        entries: list[tuple[Dictionary, Name, int]] = []  # (object in pdf, key, old number)
+        for index, page in enumerate(pages):
+            target = pdf.pages[part.first + index].obj
+            if Name.StructParents in page:
+                entries.append((target, Name.StructParents, int(page.StructParents)))
+            for annotation in target.get(Name.Annots, Array()):
+                if Name.StructParent in annotation:
+                    entries.append((annotation, Name.StructParent, int(annotation.StructParent)))
+        values = [parent_tree.get(number) for _, _, number in entries]
+        bundle = Array([*kids, *(v for v in values if v is not None)])
+        copied = pdf.copy_foreign(part.document.make_indirect(bundle))
+        copied_kids = list(copied)[:len(kids)]
+        copied_values = iter(list(copied)[len(kids):])
+        first_entry = len(nums)
+        for (target, key, _), value in zip(entries, values, strict=True):
+            if value is None:
+                del target[key]
+                continue
+            target[key] = len(nums) // 2
+            nums += [len(nums) // 2, next(copied_values)]
+        own = part.document.Root.get(Name.Lang)
+        for kid in copied_kids:
+            kid.P = document
+            if own is not None and own != language and Name.Lang not in kid:
+                kid.Lang = own
+            document.K.append(kid)
+        sources_copied = {pdf.copy_foreign(source).objgen for source in sources}
+        for value in nums[first_entry + 1::2]:  # elements outside the tree (page margins)
+            for element in value if isinstance(value, Array) else [value]:
+                if isinstance(element, Dictionary) and element.get(Name.P) is not None and (
+                    element.P.objgen in sources_copied
+                ):
+                    element.P = document
+    root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(nums)))
+    root.ParentTreeNextKey = len(nums) // 2
+    pdf.Root.StructTreeRoot = root
+
+
+def margins_as_artifacts(data: bytes) -> bytes:
+    """`data` (a tagged PDF) with what its pages' margins print marked as artifacts.
+
+    WeasyPrint tags the running title and chapter of the page margins with elements that
+    belong to no tree (PDF 1.7 has no tag for them): content a checker finds neither in
+    the structure nor an artifact. They are pagination, which screen readers should skip:
+    each such sequence becomes an /Artifact, and leaves the parent tree.
+    """
+    with read_pdf(data) as pdf:
+        tree = pdf.Root.get(Name.StructTreeRoot)
+        if not isinstance(tree, Dictionary) or Name.ParentTree not in tree:
+            return data
+        in_tree = {element.objgen for element in _descendants(tree)}
+        parent_tree = NumberTree(tree.ParentTree)
+        changed = False
+        for page in pdf.pages:
+            if Name.StructParents not in page.obj:
+                continue
+            owners = parent_tree.get(int(page.obj.StructParents))
+            if not isinstance(owners, Array):
+                continue
+            loose = {
+                mcid for mcid, owner in enumerate(owners)
+                if isinstance(owner, Dictionary) and owner.objgen not in in_tree
+            }
+            if not loose:
+                continue
+            instructions = []
+            for operands, operator in parse_content_stream(page):
+                if str(operator) == "BDC" and isinstance(operands[1], Dictionary) and int(
+                    operands[1].get(Name.MCID, -1)
+                ) in loose:
+                    operands = [Name.Artifact, Dictionary(Type=Name.Pagination)]
+                instructions.append((operands, operator))
+            page.obj.Contents = pdf.make_stream(unparse_content_stream(instructions))
+            for mcid in loose:
+                owners[mcid] = None
+            changed = True
+        return save(pdf, min_version=pdf.pdf_version) if changed else data
+
+
+def _descendants(element: Dictionary) -> list[Dictionary]:
+    found = []
+    for kid in _kids(element):
+        found.append(kid)
+        found += _descendants(kid)
+    return found
+
+
+def _kids(element: Dictionary) -> list[Dictionary]:
+    """An element's child elements (not its marked-content numbers nor object references)."""
+    kids = element.get(Name.K)
+    items = list(kids) if isinstance(kids, Array) else [kids]
+    return [kid for kid in items if isinstance(kid, Dictionary) and Name.MCID not in kid
+            and kid.get(Name.Type) not in (Name.OBJR, Name.MCR)]
+
+
+def _on(element: Dictionary, pages: set[tuple[int, int]]) -> bool:
+    """Whether a tagged element shows on one of `pages` (by /Pg, its own or its kids')."""
+    page = element.get(Name.Pg)
+    if page is not None:
+        return page.objgen in pages
+    return any(_on(kid, pages) for kid in _kids(element))
 
 
 def save(pdf: Pdf, *, min_version: str = "") -> bytes:
@@ -206,12 +361,18 @@ def _write_level(pdf: Pdf, parent: Dictionary, bookmarks: list[Bookmark]) -> int
     return shown
 
 
-def _content(page: Dictionary) -> bytes:
-    """A page's content, in one piece, however many streams it comes in."""
-    contents = page.Contents
-    if isinstance(contents, Array):
-        return b"\n".join(part.read_bytes() for part in contents)
-    return contents.read_bytes()
+def _unmarked(page: Dictionary) -> bytes:
+    """A page's content without its marked-content operators, in one piece.
+
+    A tagged numbers page (the handout's front) marks its footer for its own structure
+    tree; drawn over another page, those marks would name that page's tags. The number is
+    marked as an artifact where it is drawn instead.
+    """
+    kept = [
+        (operands, operator) for operands, operator in parse_content_stream(page)
+        if str(operator) not in _MARKS
+    ]
+    return unparse_content_stream(kept)
 
 
 def _explicit(pdf: Pdf, destination: Object | None) -> Array | None:

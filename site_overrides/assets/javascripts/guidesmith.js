@@ -1,0 +1,1 @@
+../../../generator/templates/project/guidesmith.js
