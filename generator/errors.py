@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+_PLAIN_KEY = re.compile(r"[\w-]+")
 
 
 @dataclass(frozen=True)
@@ -60,3 +63,16 @@ def display_path(path: Path, root: Path | None = None) -> str:
         return path.resolve().relative_to((root or Path.cwd()).resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    """('steps', 3, 'image', 'crop') -> 'steps[3].image.crop'."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            text += f"[{part!r}]"  # a key with spaces or control characters stays one line
+        else:
+            text += f".{part}" if text else part
+    return text

@@ -19,6 +19,7 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import get_files
 
+from generator.capture.record import RECORD_NAME
 from generator.errors import GuideError
 from generator.fsutil import atomic_write, inside, publish, swap_in
 from generator.outputs import plan_companions, schedule
@@ -45,9 +46,12 @@ class ExportResult:
 
 
 def is_published(src_uri: str) -> bool:
-    """Whether a docs file is copied as it is: not a guide, not a source screenshot."""
+    """Whether a docs file is copied as it is: not a guide, not a source screenshot, not a
+    capture record."""
     if "/" not in src_uri and src_uri.endswith(GUIDE_SUFFIXES):
         return False
+    if src_uri.startswith("assets/") and src_uri.endswith(f"/{RECORD_NAME}"):
+        return False  # a capture record: the geometry of captured screenshots
     return not (src_uri.startswith("assets/") and src_uri.lower().endswith(SOURCE_IMAGE_SUFFIXES))
 
 

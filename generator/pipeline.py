@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.capture.record import uncaptured_steps
 from generator.errors import GuideError, GuideErrors
 from generator.fetch import Fetcher, FetchSettings
 from generator.hints import secret_hints
@@ -137,10 +138,15 @@ class Build:
             find_guides(self.docs_dir), self.root, self.parsed_cache
         )
         self.warnings += [hint for loaded in self.guides for hint in secret_hints(loaded)]
+        self.warnings += uncaptured_steps(
+            [error for loaded in self.guides for error in loaded.uncaptured],
+            self.options.placeholders,
+        )
         return self.guides
 
     def local_sources(self) -> list[Path]:
-        """The local files the guides use as screenshots and markers (not URLs)."""
+        """The local files the guides use as screenshots and markers (not URLs), and their
+        capture records."""
         return [
             loaded.base_dir / src
             for loaded in self.guides
@@ -148,7 +154,7 @@ class Build:
             if step.image is not None
             for src in (step.image.src, step.image.marker.src if step.image.marker else "")
             if src and "://" not in src and not src.startswith("builtin:")
-        ]
+        ] + [loaded.record for loaded in self.guides if loaded.record is not None]
 
     def plan_images(self) -> list[GuideImages]:
         """Fetch sources and submit render jobs; image sizes are known when this returns."""

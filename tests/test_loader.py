@@ -39,8 +39,8 @@ def load(tmp_path: Path, content: str):
     return load_guide(write(tmp_path, content), root=tmp_path)
 
 
-GUIDE_KEYS = "title, description, source, order, chapter, image_defaults, steps"
-STEP_KEYS = "text, image, tip, alert"
+GUIDE_KEYS = "title, description, source, order, chapter, image_defaults, capture, steps"
+STEP_KEYS = "text, image, capture, tip, alert"
 IMAGE_KEYS = (
     "width, format, quality, marker, src, origin, crop, params, "
     "redact, highlight, arrow, label, zoom"
