@@ -36,8 +36,9 @@ from generator.yamlwriter import Flow, FlowMap, dump_yaml
 RECORD_NAME = "capture.yml"
 RECORD_VERSION = 1
 _HEADER = """\
-# Written by `guidesmith capture` from {guide}: review it with the screenshots beside it,
-# do not edit it. Points and boxes are source pixels (CSS pixels x scale), [x1, y1, x2, y2].
+# Written by `guidesmith capture` from the guide {guide}: review it with
+# the screenshots beside it; do not edit it. Points [x, y] and boxes [x1, y1, x2, y2] are
+# in source pixels (CSS pixels x scale).
 """
 
 
