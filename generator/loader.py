@@ -432,8 +432,14 @@ def _with_captures(loaded: LoadedGuide, root: Path | None) -> LoadedGuide:
             f"({', '.join(changes)}): {again}", line, col, "capture", "warning"))
     warnings += [_step_error(loaded, index, number, f"{message}: {again}", "warning")
                  for index, number, message in stale]
-    missing = [_step_error(loaded, index, number, f"not captured yet: {again}")
-               for index, number in uncaptured]
+    if record is None:  # never captured: one line says it for every step
+        line, col = loaded.locate(("capture",))
+        missing = [GuideError(loaded.display, f"never captured ({len(uncaptured)} step(s) with"
+                              f" `capture:`): {again}, or build with --placeholders",
+                              line, col, "capture")]
+    else:
+        missing = [_step_error(loaded, index, number, f"not captured yet: {again}")
+                   for index, number in uncaptured]
     merged = replace(loaded, guide=guide, warnings=warnings,
                      record=path if record is not None else None, uncaptured=missing)
     if "node" in loaded.__dict__:

@@ -499,9 +499,16 @@ SecretValue = Annotated[str, BeforeValidator(_with_secrets), WithJsonSchema({
     "anyOf": [{"type": "string"}, {"type": "number"}],
     "description": "Text; ${NAME} is read from the environment at capture time",
 })]
+def _one_element(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) != 1:
+        raise _custom("one", "expected one {{selector: value}}, got {count}: a step acts on one"
+                      " element; split the others into steps", count=len(value))
+    return value
+
+
 OneElement = Annotated[
     dict[Selector, SecretValue],
-    Field(min_length=1, max_length=1),
+    BeforeValidator(_one_element),
     WithJsonSchema({
         "type": "object", "minProperties": 1, "maxProperties": 1,
         "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "number"}]},

@@ -8,6 +8,7 @@ the committed and the new screenshot side by side with the changed pixels marked
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image as PILImage
@@ -25,6 +26,9 @@ PANEL_WIDTH = 960
 GAP = 24
 LABEL_HEIGHT = 40
 CHANGED = (236, 72, 153)  # pink-500: not a colour UIs or the click marker use much
+CROP = (37, 99, 235)
+CLICK = (251, 146, 60)  # the click marker's orange
+RING = 14
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
@@ -76,40 +80,72 @@ def changed_mask(old: PILImage.Image, new: PILImage.Image) -> PILImage.Image | N
     return most.point(lambda v: 255 if v > TOLERANCE else 0).convert("1")
 
 
-def changed_share(old: PILImage.Image, new: PILImage.Image) -> float:
-    """The share (0-1) of pixels that changed; 1 when the sizes differ."""
+def changed_share(old: PILImage.Image, new: PILImage.Image, box: Box | None = None) -> float:
+    """The share (0-1) of pixels that changed, within `box` (what the step's image shows)
+    when given; 1 when the sizes differ."""
     mask = changed_mask(old, new)
     if mask is None:
         return 1.0
-    changed = mask.histogram()[-1]
-    return changed / (new.width * new.height)
+    if box is not None and _area(box):
+        mask = mask.crop(box)
+    return mask.histogram()[-1] / (mask.width * mask.height)
 
 
-def difference_picture(old: PILImage.Image | None, new: PILImage.Image) -> PILImage.Image:
+@dataclass(frozen=True)
+class Marks:
+    """What a screenshot's step shows of it: the crop and the click point, drawn over
+    each panel of the difference picture."""
+
+    crop: Box | None = None
+    click: tuple[int, int] | None = None
+
+
+def difference_picture(
+    old: PILImage.Image | None, new: PILImage.Image, old_marks: Marks = Marks(),
+    new_marks: Marks = Marks(),
+) -> PILImage.Image:
     """The committed screenshot, the new one, and the new one faded with the changed pixels
-    in pink, side by side and labelled: what a reviewer opens to see what moved."""
+    in pink, side by side and labelled, each with its step's crop and click point: what a
+    reviewer opens to see what moved."""
     mask = changed_mask(old, new) if old is not None else None
-    faded = PILImage.blend(new.convert("L").convert("RGB"), PILImage.new("RGB", new.size,
-                                                                         "white"), 0.6)
+    faded = PILImage.blend(new.convert("L").convert("RGB"),
+                           PILImage.new("RGB", new.size, "white"), 0.6)
     if mask is not None:
         grown = mask.convert("L").filter(ImageFilter.MaxFilter(_odd(new.width // 400)))
         faded.paste(CHANGED, (0, 0), grown)
-    panels = [("committed", old), ("now", new), ("changed", faded)]
-    shrunk = [(label, _fit(img) if img is not None else None) for label, img in panels]
-    height = max(img.height for _, img in shrunk if img is not None)
+    panels = [("committed", old, old_marks), ("now", new, new_marks),
+              ("changed", faded, new_marks)]
+    shown = [(label, _marked(img, marks) if img is not None else None)
+             for label, img, marks in panels]
+    height = max(img.height for _, img in shown if img is not None)
     picture = PILImage.new("RGB", (3 * PANEL_WIDTH + 4 * GAP, height + LABEL_HEIGHT + GAP),
-                           (243, 244, 246))
+                           (229, 231, 235))
     draw = ImageDraw.Draw(picture)
     font = _font(20)
-    for index, (label, img) in enumerate(shrunk):
+    for index, (label, img) in enumerate(shown):
         left = GAP + index * (PANEL_WIDTH + GAP)
         draw.text((left, 8), label, fill=(17, 24, 39), font=font)
         if img is None:
-            draw.text((left, LABEL_HEIGHT + 8), "(no committed screenshot)", fill=(107, 114, 128),
-                      font=font)
+            draw.text((left, LABEL_HEIGHT + 8), "(no committed screenshot)",
+                      fill=(107, 114, 128), font=font)
         else:
             picture.paste(img, (left, LABEL_HEIGHT))
+            draw.rectangle((left - 1, LABEL_HEIGHT - 1, left + img.width,
+                            LABEL_HEIGHT + img.height), outline=(156, 163, 175))
     return picture
+
+
+def _marked(img: PILImage.Image, marks: Marks) -> PILImage.Image:
+    """`img` fitted to a panel, the crop outlined and the click point ringed on it."""
+    fitted = _fit(img)
+    factor = fitted.width / img.width
+    draw = ImageDraw.Draw(fitted)
+    if marks.crop is not None:
+        draw.rectangle([round(v * factor) for v in marks.crop], outline=CROP, width=2)
+    if marks.click is not None:
+        x, y = (round(v * factor) for v in marks.click)
+        draw.ellipse((x - RING, y - RING, x + RING, y + RING), outline=CLICK, width=4)
+    return fitted
 
 
 def _odd(size: int) -> int:
@@ -118,7 +154,7 @@ def _odd(size: int) -> int:
 
 def _fit(img: PILImage.Image) -> PILImage.Image:
     if img.width <= PANEL_WIDTH:
-        return img
+        return img.copy()
     height = max(1, round(img.height * PANEL_WIDTH / img.width))
     return img.resize((PANEL_WIDTH, height), PILImage.Resampling.LANCZOS)
 

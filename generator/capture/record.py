@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from generator.errors import GuideError, GuideErrors, format_loc
 from generator.model import (
+    SECRET,
     Box,
     ColorScheme,
     Guide,
@@ -146,20 +147,27 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def shot_image(src: str, shot: Shot | None, source_size: tuple[int, int]) -> Image:
+def shot_image(
+    src: str, shot: Shot | None, source_size: tuple[int, int], typed_secret: bool = False
+) -> Image:
     """A captured step's image: its screenshot and its geometry (before `image_defaults`).
 
     Without a shot (never captured) the image names the file it will have, sized as the
-    capture will be, so `--placeholders` draws a stand-in of the right shape.
+    capture will be, so `--placeholders` draws a stand-in of the right shape. `redact` is
+    said, even empty, when the capture took care of secrets (it typed a `${NAME}` value, or
+    hid one): the build's "no redaction" hint is for screenshots nobody checked.
     """
     if shot is None:
-        return Image(src=src, crop=(0, 0, *source_size), marker=None)
+        return Image(src=src, crop=(0, 0, *source_size), marker=None, redact=[])
+    fields: dict[str, Any] = {}
+    if shot.redact or typed_secret:
+        fields["redact"] = [Redaction(box=box) for box in shot.redact]
     return Image(
         src=src,
         crop=shot.crop,
         marker=Marker(click=shot.click) if shot.click is not None else None,
-        redact=[Redaction(box=box) for box in shot.redact],
         highlight=[Highlight(box=box) for box in shot.highlight],
+        **fields,
     )
 
 
@@ -208,7 +216,9 @@ def merge_shots(
             stale.append((index, number, f"the screenshot was taken with `capture: "
                           f"{_flow(shot.script)}`, the step now says `capture: "
                           f"{_flow(script_of(step.capture))}`"))
-        image = shot_image(f"assets/{slug}/{shot_file(number)}", shot, size)
+        action = step.capture.action
+        typed_secret = action is not None and bool(SECRET.search(action[2] or ""))
+        image = shot_image(f"assets/{slug}/{shot_file(number)}", shot, size, typed_secret)
         if guide.image_defaults is not None:
             image = merge_image(guide.image_defaults, image)
         steps[index] = step.model_copy(update={"image": image})
@@ -221,20 +231,10 @@ def _flow(data: dict[str, Any]) -> str:
 
 
 def uncaptured_steps(missing: list[GuideError], placeholders: bool) -> list[GuideError]:
-    """What a build says of captured steps never captured (the loader's `uncaptured`).
-
-    Without placeholders each is an error, raised together; with them, one warning a guide
-    (the image stage says of each step that a placeholder stands in).
-    """
-    if not missing:
-        return []
-    if not placeholders:
+    """What a build says of captured steps never captured (the loader's `uncaptured`):
+    errors, raised together; with placeholders, the same as warnings (the image stage then
+    says of each step that a placeholder stands in)."""
+    if missing and not placeholders:
         raise GuideErrors(missing)
-    warnings = []
-    for path in dict.fromkeys(error.path for error in missing):
-        steps = [error.loc.rsplit("(step ", 1)[-1].rstrip(")") for error in missing
-                 if error.path == path]
-        warnings.append(GuideError(
-            path, f"{len(steps)} step(s) not captured yet ({', '.join(steps)}): placeholders"
-            f" stand in until `guidesmith capture {path}`", severity="warning"))
-    return warnings
+    return [GuideError(error.path, error.message.removesuffix(", or build with --placeholders"),
+                       error.line, error.col, error.loc, "warning") for error in missing]

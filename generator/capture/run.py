@@ -334,8 +334,10 @@ def _check(
             report.unchanged += 1
             continue
         picture = pictures / f"step-{number:02d}.png"
+        marks = [compare.Marks(shot.crop, shot.click) if shot is not None else compare.Marks()
+                 for shot in (before, shot)]
         atomic_write(picture, compare.png_bytes(
-            compare.difference_picture(result.committed, result.image)))
+            compare.difference_picture(result.committed, result.image, *marks)))
         reasons.append(f"see {display_path(picture)}")
         report.changed.append(_problem(loaded, index, number, (), "; ".join(reasons)))
 
@@ -350,7 +352,7 @@ def _differences(
     old, new = result.committed, result.image
     if old.size != new.size:
         reasons.append(f"the screenshot is {new.width}x{new.height}, was {old.width}x{old.height}")
-    elif (share := compare.changed_share(old, new) * 100) > threshold:
+    elif (share := compare.changed_share(old, new, now.crop) * 100) > threshold:
         reasons.append(f"{share:.2f}% of the pixels changed")
     if _moved(before.click, now.click):
         reasons.append(f"the marker moved from {_point(before.click)} to {_point(now.click)}")
