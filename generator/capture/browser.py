@@ -142,7 +142,8 @@ class Session:
             color_scheme=settings.color_scheme, locale=settings.locale, timezone_id="UTC",
             reduced_motion="reduce",
         )
-        self.context.set_default_timeout(settings.timeout * 1000)
+        # The guide's timeout is for selectors; loading, screenshots and actions get longer.
+        self.context.set_default_timeout(max(30.0, settings.timeout) * 1000)
         self.page = self.context.new_page()
         self.secrets = [value for value in secrets if len(value) >= MIN_SECRET]
         self.secret_fields: list[str] = []  # filled with a secret: redacted from then on
@@ -161,6 +162,13 @@ class Session:
 
     def take(self, capture: StepCapture, value: str | None = None) -> Taken:
         """Prepare, screenshot, measure, act. `value`: the action's value, secrets expanded."""
+        try:
+            return self._take(capture, value)
+        except self.api.Error as exc:  # what no step's key explains: the browser itself
+            raise StepFailure("", f"the browser failed on {self.page.url}: "
+                              f"{_first_line(exc)}") from None
+
+    def _take(self, capture: StepCapture, value: str | None) -> Taken:
         self._prepare(capture)
         action = capture.action
         target = self._one(action[1], action[0]) if action is not None else None
@@ -213,10 +221,13 @@ class Session:
             self._do("scroll_to", capture.scroll_to, found.scroll_into_view_if_needed)
 
     def _one(self, selector: str, field_name: str) -> Any:
-        """The one visible element `selector` names, waited for; StepFailure otherwise."""
-        locator = self.page.locator(selector)
+        """The one visible element `selector` names, waited for; StepFailure otherwise.
+
+        Hidden matches (another view, a closed dialog) do not count: a reader sees one.
+        """
+        locator = self.page.locator(selector).filter(visible=True)
         try:
-            locator.first.wait_for(state="visible")
+            locator.first.wait_for(state="visible", timeout=self.timeout * 1000)
         except self.api.TimeoutError:
             raise StepFailure(field_name, f"{selector!r} matches nothing visible within "
                               f"{self.timeout:g} s on {self.page.url}") from None
@@ -225,7 +236,7 @@ class Session:
                               f"{_first_line(exc)}") from None
         count = locator.count()
         if count > 1:
-            raise StepFailure(field_name, f"{selector!r} matches {count} elements on "
+            raise StepFailure(field_name, f"{selector!r} matches {count} visible elements on "
                               f"{self.page.url}: make it name one")
         return locator
 
