@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from PIL import Image, ImageDraw, ImageFont
 
 from generator import __version__
+from generator.capture.browser import PLAYWRIGHT
 from generator.fsutil import atomic_write
 from generator.pipeline import find_guides
 from generator.schema import PROJECT_SCHEMA, schema_text, write_project_schema
@@ -175,7 +176,7 @@ def project_files(site_name: str) -> dict[str, str | bytes]:
         "requirements.txt": _render("requirements.txt", version=__version__),
         "Makefile": _render("Makefile"),
         ".gitignore": _render("gitignore"),
-        ".github/workflows/publish.yml": _render("publish.yml"),
+        ".github/workflows/publish.yml": _render("publish.yml", playwright=PLAYWRIGHT),
         "guides/index.md": _render("index.md", site_name=site_name,
                                    example_title=EXAMPLE_TITLE, example_slug=EXAMPLE_SLUG),
         f"guides/{EXAMPLE_SLUG}.yml": _render(

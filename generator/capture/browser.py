@@ -27,6 +27,9 @@ from urllib.parse import urljoin
 from generator.model import CAPTURE_CROPS, CaptureSettings, StepCapture
 
 INSTALL_HINT = "pip install 'guidesmith[capture]'"
+# The `capture` extra of pyproject.toml (a test keeps them equal), for the workflow that
+# `guidesmith init` writes, which installs guidesmith from requirements.txt.
+PLAYWRIGHT = "playwright>=1.51,<2"
 # Debian's and Ubuntu's Chromium, for machines without Playwright's own (CI, this project's).
 SYSTEM_CHROMIUM = ("chromium", "chromium-browser")
 BROWSER_ARGS = ["--disable-gpu", "--disable-background-networking"]
