@@ -31,7 +31,7 @@ test: $(TEST_STAMP)  ## the test suite (offline)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check generator tests scripts
 
-bench: $(SITE_STAMP)  ## the build benchmark (see README)
+bench: $(TEST_STAMP)  ## the build and capture benchmarks (see README)
 	$(BIN)/python scripts/bench.py
 
 # The sample's captured guide: serve the demo app (demo/app/) on 127.0.0.1:8765 and take

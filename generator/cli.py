@@ -384,14 +384,14 @@ def capture_(config_file: Path, guides: tuple[Path, ...], check: bool, browser: 
     and their geometry go to guides/assets/<slug>/; only those whose pixels changed are
     written, and nothing is when a step fails.
     """
-    config = _load_mkdocs_config(config_file)
     root = config_file.resolve().parent
+    # Named guides need no MkDocs configuration (half a second to load): only a search does.
+    docs_dir = None if guides else Path(_load_mkdocs_config(config_file).docs_dir)
     options = CaptureOptions(check=check, browser=browser, url=url, threshold=threshold,
                              diff_dir=cache_dir(root) / "capture-check")
     try:
         with terminal_progress(console) as progress:
-            report = capture(list(guides), root, Path(config.docs_dir), options,
-                             progress=progress)
+            report = capture(list(guides), root, docs_dir, options, progress=progress)
     except CaptureError as exc:
         raise click.ClickException(str(exc)) from None
     except GuideErrors as exc:

@@ -230,14 +230,16 @@ class Session:
         """
         locator = self.page.locator(selector).filter(visible=True)
         try:
-            locator.first.wait_for(state="visible", timeout=self.timeout * 1000)
+            count = locator.count()  # mostly it is there already: one round trip
+            if count == 0:
+                locator.first.wait_for(state="visible", timeout=self.timeout * 1000)
+                count = locator.count()
         except self.api.TimeoutError:
             raise StepFailure(field_name, f"{selector!r} matches nothing visible within "
                               f"{self.timeout:g} s on {self.page.url}") from None
         except self.api.Error as exc:
             raise StepFailure(field_name, f"{selector!r} is not a valid selector: "
                               f"{_first_line(exc)}") from None
-        count = locator.count()
         if count > 1:
             raise StepFailure(field_name, f"{selector!r} matches {count} visible elements on "
                               f"{self.page.url}: make it name one")

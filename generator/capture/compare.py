@@ -32,16 +32,11 @@ RING = 14
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
-def decode(data: bytes) -> PILImage.Image:
-    """PNG bytes as an RGB image."""
-    with PILImage.open(io.BytesIO(data), formats=["PNG"]) as opened:
-        return opened.convert("RGB")
-
-
-def read(path: Path) -> PILImage.Image | None:
-    """The committed screenshot at `path`, or None when there is none (or it is damaged)."""
+def decode(data: bytes) -> PILImage.Image | None:
+    """PNG bytes as an RGB image; None when they are not a readable PNG (a damaged file)."""
     try:
-        return decode(path.read_bytes())
+        with PILImage.open(io.BytesIO(data), formats=["PNG"]) as opened:
+            return opened.convert("RGB")
     except (OSError, SyntaxError, ValueError):
         return None
 

@@ -93,22 +93,33 @@ class _Plan:
     secrets: list[str]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Developed:
-    """A screenshot after the browser: its pixels (redactions burnt in), what the committed
-    file has, and the bytes to write when they differ."""
+    """A screenshot after the browser: the bytes to keep, whether the committed file has
+    them already, and (decoded only when a comparison needs them) both images."""
 
-    image: PILImage.Image
-    committed: PILImage.Image | None
-    png: bytes | None
+    png: bytes
+    unchanged: bool
+    committed_png: bytes | None
+    _image: PILImage.Image | None = None
+
+    @property
+    def image(self) -> PILImage.Image:
+        if self._image is None:
+            self._image = _pixels(self.png)
+        return self._image
+
+    @property
+    def committed(self) -> PILImage.Image | None:
+        return compare.decode(self.committed_png) if self.committed_png is not None else None
 
 
 def capture(
-    paths: list[Path], root: Path, docs_dir: Path, options: CaptureOptions, *,
+    paths: list[Path], root: Path, docs_dir: Path | None, options: CaptureOptions, *,
     progress: Progress_ | None = None, browser: Any = None,
 ) -> CaptureReport:
-    """Capture the guides at `paths` (all the docs folder's guides with captured steps when
-    empty). `browser`: a launched Playwright browser to use instead of launching one."""
+    """Capture the guides at `paths`, or when there are none, every guide of `docs_dir`
+    with captured steps. `browser`: a launched Playwright browser to use, not launch one."""
     guides = _guides(paths, root, docs_dir)
     plans = _plans(guides, os.environ)
     if options.diff_dir is None:
@@ -130,12 +141,13 @@ def capture(
     return report
 
 
-def _guides(paths: list[Path], root: Path, docs_dir: Path) -> list[LoadedGuide]:
+def _guides(paths: list[Path], root: Path, docs_dir: Path | None) -> list[LoadedGuide]:
     """The guides to capture, loaded without their records; GuideErrors lists all problems."""
     named = bool(paths)
+    assert named or docs_dir is not None
     loaded: list[LoadedGuide] = []
     problems: list[GuideError] = []
-    for path in paths or find_guides(docs_dir):
+    for path in paths or find_guides(docs_dir or root):
         try:
             guide = load_guide(path, root, captures=False)
         except GuideErrors as exc:
@@ -148,7 +160,8 @@ def _guides(paths: list[Path], root: Path, docs_dir: Path) -> list[LoadedGuide]:
     if problems:
         raise GuideErrors(problems)
     if not loaded:
-        raise CaptureError(f"no guide in {display_path(docs_dir, root)} has steps with `capture:`")
+        raise CaptureError(f"no guide in {display_path(docs_dir or root, root)} has steps with"
+                           " `capture:`")
     return loaded
 
 
@@ -260,13 +273,33 @@ def _capture_guide(
 
 
 def _develop(shot: Taken, committed: Path, check: bool) -> _Developed:
-    """In a thread, while the browser goes on: decode, burn the redactions in, compare
-    with the committed file, encode what changed."""
-    image = compare.burn_in(compare.decode(shot.png), shot.redact)
-    old = compare.read(committed)
-    if check or compare.same(old, image):
-        return _Developed(image, old, None)
-    return _Developed(image, old, compare.png_bytes(image))
+    """In a thread, while the browser goes on: burn the redactions in, and tell whether the
+    committed file has these pixels already.
+
+    Chromium writes the same PNG bytes for the same pixels, so an unchanged screenshot is
+    found without decoding anything. A redacted one is decoded, redacted and encoded by
+    Pillow, whose bytes are as stable. Other bytes are decoded and compared pixel by pixel
+    (another Chromium may encode the same pixels differently): only a change is written.
+    """
+    image = None
+    png = shot.png
+    if shot.redact:
+        image = compare.burn_in(_pixels(png), shot.redact)
+        png = compare.png_bytes(image)
+    try:
+        old = committed.read_bytes()
+    except OSError:
+        old = None
+    result = _Developed(png, unchanged=old == png, committed_png=old, _image=image)
+    if not result.unchanged and old is not None and not check:
+        result.unchanged = compare.same(result.committed, result.image)
+    return result
+
+
+def _pixels(png: bytes) -> PILImage.Image:
+    image = compare.decode(png)
+    assert image is not None, "the browser's screenshots are PNGs"
+    return image
 
 
 def _shot(number: int, script: StepCapture, shot: Taken, base: str) -> Shot:
@@ -296,7 +329,7 @@ def _write(
     except GuideErrors:
         old = None  # damaged (a merge conflict?): replaced whole
     for _, number, _, _, result in developed:
-        if result.png is None:
+        if result.unchanged:
             report.unchanged += 1
             continue
         target = path.parent / shot_file(number)
@@ -346,14 +379,16 @@ def _differences(
     before: Shot | None, now: Shot, result: _Developed, threshold: float
 ) -> list[str]:
     """How a step differs from what is committed, in words; empty when it does not."""
-    if before is None or result.committed is None:
+    if before is None or result.committed_png is None:
         return ["not captured before"]
     reasons = []
-    old, new = result.committed, result.image
-    if old.size != new.size:
-        reasons.append(f"the screenshot is {new.width}x{new.height}, was {old.width}x{old.height}")
-    elif (share := compare.changed_share(old, new, now.crop) * 100) > threshold:
-        reasons.append(f"{share:.2f}% of the pixels changed")
+    if not result.unchanged:
+        old, new = result.committed, result.image
+        if old is None or old.size != new.size:
+            was = f"{old.width}x{old.height}" if old is not None else "unreadable"
+            reasons.append(f"the screenshot is {new.width}x{new.height}, was {was}")
+        elif (share := compare.changed_share(old, new, now.crop) * 100) > threshold:
+            reasons.append(f"{share:.2f}% of the pixels changed")
     if _moved(before.click, now.click):
         reasons.append(f"the marker moved from {_point(before.click)} to {_point(now.click)}")
     if _moved(before.crop, now.crop):
