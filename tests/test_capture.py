@@ -10,21 +10,24 @@ server serve the module.
 from __future__ import annotations
 
 import importlib.util
+import io
 import shutil
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from PIL import Image, ImageChops
+from rich.console import Console
 
 from generator.annotate import REDACT_FILL
 from generator.capture.record import read_record
-from generator.capture.run import CaptureError, CaptureOptions, capture
+from generator.capture.run import CaptureError, CaptureOptions, capture, terminal_progress
 from generator.cli import main
 from generator.errors import GuideErrors
 
@@ -444,3 +447,15 @@ def test_no_guide_to_capture_is_said(tmp_path: Path) -> None:
                         "title: T\nsteps:\n  - text: x\n")
     with pytest.raises(CaptureError, match="no guide in guides has steps with `capture:`"):
         run_capture(root, browser=object())
+
+
+def test_progress_shows_on_a_terminal_and_nowhere_else() -> None:
+    shown = io.StringIO()
+    guide = SimpleNamespace(display="guides/10-create.yml")
+    with terminal_progress(Console(file=shown, force_terminal=True, width=120)) as advance:
+        assert advance is not None
+        advance(guide, 0, 2, "step 1: Open Orbit")
+        advance(guide, 2, 2, "done")
+    assert "guides/10-create.yml" in shown.getvalue() and "2/2" in shown.getvalue()
+    with terminal_progress(Console(file=io.StringIO(), force_terminal=False)) as advance:
+        assert advance is None  # piped or in CI: quiet, the summary line only
