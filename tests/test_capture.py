@@ -309,6 +309,36 @@ def test_check_is_quiet_on_the_same_app_and_names_the_moved_steps(
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # --check writes none
 
 
+def test_click_points_follow_the_scroll_in_the_viewport_and_on_the_whole_page(
+    tmp_path: Path, browser: Any, app_url: str
+) -> None:
+    """A window too short for the sign-in form: the button is scrolled to (viewport) or
+    taken where the whole page has it (page). Either way the click point is on its blue."""
+    guide = ("title: T\ncapture: {{url: {url}, viewport: [800, 300]}}\nsteps:\n"
+             "  - text: The whole page\n"
+             "    capture: {{scroll_to: '#email', crop: page, highlight: '#sign-in'}}\n"
+             "  - text: Click the button below the fold\n"
+             "    capture: {{click: '#sign-in'}}\n")
+    root = make_project(tmp_path / "p", app_url, guide)
+    report = run_capture(root, browser)
+    assert report.problems == []
+    record = read_record(root / "guides/assets/10-create/capture.yml", "record")
+    assert record is not None
+    blue = (37, 99, 235)
+    with Image.open(root / "guides/assets/10-create/01.png") as whole:
+        assert whole.height > 300  # the whole page, taller than the window
+        x1, y1, x2, y2 = record.shots[0].highlight[0]
+        # The button's blue at its box's left and right ends (its label is white).
+        for x in (x1 + 4, x2 - 5):
+            assert whole.convert("RGB").getpixel((x, (y1 + y2) // 2)) == blue
+    with Image.open(root / "guides/assets/10-create/02.png") as window:
+        assert window.size == (800, 300)
+        click = record.shots[1].click
+        assert click is not None and 0 <= click[1] < 300
+        for x in (click[0] - 150, click[0] + 150):  # the 318-pixel-wide button, either side
+            assert window.convert("RGB").getpixel((x, click[1])) == blue
+
+
 def test_a_failed_capture_writes_nothing(captured: Path, browser: Any, app_url: str) -> None:
     guide = captured / "guides/10-create.yml"
     folder = captured / "guides/assets/10-create"

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,13 +50,15 @@ from generator.fsutil import atomic_write, cache_dir
 from generator.loader import LoadedGuide, load_guide
 from generator.model import SECRET, Step, StepCapture
 from generator.pipeline import find_guides
+from generator.render.text import plain_text
 
 # A step of --check differs when more than this percentage of its pixels changed.
 DEFAULT_THRESHOLD = 0.1
 # Geometry (click point, boxes) that moved by at most this many source pixels has not moved.
 GEOMETRY_SLACK = 1
 
-Progress_ = Callable[[LoadedGuide, int, int, str], None]
+# Told of each step before it is taken: (guide, steps done, steps in all, what it is).
+StepProgress = Callable[[LoadedGuide, int, int, str], None]
 
 
 class CaptureError(Exception):
@@ -103,20 +106,19 @@ class _Developed:
     committed_png: bytes | None
     _image: PILImage.Image | None = None
 
-    @property
+    @cached_property
     def image(self) -> PILImage.Image:
-        if self._image is None:
-            self._image = _pixels(self.png)
-        return self._image
+        return self._image if self._image is not None else _pixels(self.png)
 
-    @property
+    @cached_property
     def committed(self) -> PILImage.Image | None:
+        """The committed screenshot; None when there is none or it cannot be read."""
         return compare.decode(self.committed_png) if self.committed_png is not None else None
 
 
 def capture(
     paths: list[Path], root: Path, docs_dir: Path | None, options: CaptureOptions, *,
-    progress: Progress_ | None = None, browser: Any = None,
+    progress: StepProgress | None = None, browser: Any = None,
 ) -> CaptureReport:
     """Capture the guides at `paths`, or when there are none, every guide of `docs_dir`
     with captured steps. `browser`: a launched Playwright browser to use, not launch one."""
@@ -165,7 +167,7 @@ def _guides(paths: list[Path], root: Path, docs_dir: Path | None) -> list[Loaded
     return loaded
 
 
-def _plans(guides: list[LoadedGuide], env: os._Environ[str] | dict[str, str]) -> list[_Plan]:
+def _plans(guides: list[LoadedGuide], env: Mapping[str, str]) -> list[_Plan]:
     """Each guide's captured steps with their action's value, `${NAME}` read from `env`;
     GuideErrors naming every variable that is not set, before any browser starts."""
     plans: list[_Plan] = []
@@ -192,7 +194,7 @@ def _plans(guides: list[LoadedGuide], env: os._Environ[str] | dict[str, str]) ->
 
 
 def _expand(
-    value: str, env: os._Environ[str] | dict[str, str], secrets: list[str]
+    value: str, env: Mapping[str, str], secrets: list[str]
 ) -> tuple[str, list[str]]:
     """`value` with each `${NAME}` replaced by its environment value (added to `secrets`),
     and the names that are not set."""
@@ -222,7 +224,7 @@ def _problem(
 def _capture_guide(
     driver: Any, plan: _Plan, options: CaptureOptions, pool: ThreadPoolExecutor,
     report: CaptureReport, unreachable: dict[str, tuple[GuideError, list[str]]],
-    progress: Progress_ | None,
+    progress: StepProgress | None,
 ) -> None:
     loaded = plan.loaded
     settings = loaded.guide.capture
@@ -246,7 +248,7 @@ def _capture_guide(
         for done, (index, number, step, value) in enumerate(plan.steps):
             assert step.capture is not None
             if progress is not None:
-                progress(loaded, done, len(plan.steps), f"step {number}: {step.text}")
+                progress(loaded, done, len(plan.steps), f"step {number}: {plain_text(step.text)}")
             try:
                 shot = session.take(step.capture, value)
             except StepFailure as exc:
@@ -411,7 +413,7 @@ def _point(value: tuple[int, ...] | None) -> str:
 
 
 @contextmanager
-def terminal_progress(console: Console) -> Iterator[Progress_ | None]:
+def terminal_progress(console: Console) -> Iterator[StepProgress | None]:
     """A progress bar a guide on a terminal, naming the step being taken; nothing otherwise."""
     if not console.is_terminal:
         yield None
