@@ -148,11 +148,12 @@ class Session:
         # The guide's timeout is for selectors; loading, screenshots and actions get longer.
         self.context.set_default_timeout(max(30.0, settings.timeout) * 1000)
         self.page = self.context.new_page()
-        self.secrets = [value for value in secrets if len(value) >= MIN_SECRET]
+        self.secrets = sorted({value for value in secrets if value}, key=len, reverse=True)
         self.secret_fields: list[str] = []  # filled with a secret: redacted from then on
 
     def close(self) -> None:
-        self.context.close()
+        with contextlib.suppress(self.api.Error):  # a browser that died: nothing to close
+            self.context.close()
 
     def open(self) -> None:
         """Open the guide's url, the page the first step starts on."""
@@ -167,9 +168,17 @@ class Session:
         """Prepare, screenshot, measure, act. `value`: the action's value, secrets expanded."""
         try:
             return self._take(capture, value)
+        except StepFailure as exc:
+            raise StepFailure(exc.field, self._scrubbed(exc.message)) from None
         except self.api.Error as exc:  # what no step's key explains: the browser itself
-            raise StepFailure("", f"the browser failed on {self.page.url}: "
-                              f"{_first_line(exc)}") from None
+            raise StepFailure("", self._scrubbed(f"the browser failed on {self.page.url}: "
+                                                 f"{_first_line(exc)}")) from None
+
+    def _scrubbed(self, message: str) -> str:
+        """`message` without any `${NAME}` value, whatever the browser put in it."""
+        for secret in self.secrets:
+            message = message.replace(secret, "${…}")
+        return message
 
     def _take(self, capture: StepCapture, value: str | None) -> Taken:
         self._prepare(capture)
@@ -306,9 +315,10 @@ class Session:
         self, boxes: list[Box], offset: tuple[float, float], size: tuple[int, int]
     ) -> None:
         """Refuse a screenshot that shows a `${NAME}` value outside every redaction."""
-        if not self.secrets:
+        searched = [secret for secret in self.secrets if len(secret) >= MIN_SECRET]
+        if not searched:
             return
-        for x1, y1, x2, y2 in self.page.evaluate(_PAGE_JS, self.secrets):
+        for x1, y1, x2, y2 in self.page.evaluate(_PAGE_JS, searched):
             shown = _clamped((math.floor((x1 + offset[0]) * self.scale),
                               math.floor((y1 + offset[1]) * self.scale),
                               math.ceil((x2 + offset[0]) * self.scale),
