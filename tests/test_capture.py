@@ -414,21 +414,23 @@ def test_the_command_captures_checks_and_exits_1_on_changes(
     root = make_project(tmp_path / "p", app_url, guide)
 
     def guidesmith(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [str(Path(sys.executable).with_name("guidesmith")), "capture", *args,
-                   "--browser", str(CHROMIUM)]
+        command = [str(Path(sys.executable).with_name("guidesmith")), "capture", *args]
         return subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
 
-    first = guidesmith()
+    missing = guidesmith("--browser", str(tmp_path / "no-chromium"))
+    assert (missing.returncode, missing.stderr) == (
+        1, f"Error: --browser {tmp_path / 'no-chromium'}: no such file\n")
+    first = guidesmith()  # Playwright's own Chromium when installed, else the system's
     assert first.returncode == 0, first.stderr
     assert first.stderr == "Captured 1 guide(s), 2 step(s): 2 screenshot(s) written, 0 unchanged.\n"
     folder = root / "guides/assets/10-create"
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    again = guidesmith()  # the same pixels: no file is written again (no Git churn)
+    again = guidesmith("--browser", str(CHROMIUM))  # the same pixels: nothing written again
     assert (again.returncode, again.stderr) == (
         0, "Captured 1 guide(s), 2 step(s): 0 screenshot(s) written, 2 unchanged.\n")
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
     (folder / "02.png").unlink()
-    changed = guidesmith("--check", "--format", "github")
+    changed = guidesmith("--check", "--format", "github", "--browser", str(CHROMIUM))
     assert changed.returncode == 1
     assert changed.stdout == (
         "::error file=guides/10-create.yml,line=7,col=14::steps[1].capture (step 2): not"
