@@ -29,7 +29,7 @@ test: $(TEST_STAMP)  ## the test suite (offline)
 	$(BIN)/python -m pytest
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check generator tests scripts
+	$(BIN)/ruff check generator tests scripts demo
 
 bench: $(TEST_STAMP)  ## the build and capture benchmarks (see README)
 	$(BIN)/python scripts/bench.py
