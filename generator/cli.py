@@ -16,6 +16,13 @@ from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 from rich.console import Console
 
 from generator import __version__
+from generator.capture.run import (
+    DEFAULT_THRESHOLD,
+    CaptureError,
+    CaptureOptions,
+    capture,
+    terminal_progress,
+)
 from generator.download import Downloaded, download_project
 from generator.errors import GuideError, GuideErrors, display_path
 from generator.explain import ExplainError, explain
@@ -457,3 +464,59 @@ def serve(config_file: Path, dev_addr: str, open_browser: bool, offline: bool,
         raise click.ClickException(str(exc)) from None
     except OSError as exc:  # e.g. the address is in use
         raise click.ClickException(f"cannot serve on {dev_addr}: {exc.strerror or exc}") from None
+
+
+def _http_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise click.BadParameter(f"expected an http(s) URL, got {value!r}")
+    return value
+
+
+@main.command("capture")
+@config_option
+@click.argument("guides", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True,
+              help="Compare with the committed screenshots instead of writing them; exit 1 "
+              "when a step changed.")
+@click.option("--browser", type=click.Path(dir_okay=False, path_type=Path),
+              help="The Chromium to drive. Default: Playwright's own, else the system's.")
+@click.option("--url", callback=_http_url,
+              help="Open this address instead of each guide's capture url (a staging server).")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=DEFAULT_THRESHOLD,
+              show_default=True, help="--check: the percentage of a screenshot's pixels that "
+              "may change before the step counts as changed.")
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text",
+              show_default=True, help="github: GitHub Actions annotations.")
+def capture_(config_file: Path, guides: tuple[Path, ...], check: bool, browser: Path | None,
+             url: str | None, threshold: float, fmt: str) -> None:
+    """Take the screenshots of the guides' captured steps from the live product.
+
+    GUIDES: guide files (default: every guide with steps that say `capture:`). Screenshots
+    and their geometry go to guides/assets/<slug>/; only those whose pixels changed are
+    written, and nothing is when a step fails.
+    """
+    root = config_file.resolve().parent
+    # Named guides need no MkDocs configuration (half a second to load): only a search does.
+    docs_dir = None if guides else Path(_load_mkdocs_config(config_file).docs_dir)
+    options = CaptureOptions(check=check, browser=browser, url=url, threshold=threshold,
+                             diff_dir=cache_dir(root) / "capture-check")
+    try:
+        with terminal_progress(console) as progress:
+            report = capture(list(guides), root, docs_dir, options, progress=progress)
+    except CaptureError as exc:
+        raise click.ClickException(str(exc)) from None
+    except GuideErrors as exc:
+        _print_problems(exc.errors, fmt)
+        sys.exit(1)
+    _print_problems(report.problems + report.changed, fmt)
+    if check:
+        console.print(f"Checked {report.guides} guide(s), {report.steps} step(s): "
+                      f"{len(report.changed)} changed.", markup=False)
+    else:
+        shots = sum(1 for path in report.written if path.suffix == ".png")
+        removed = f", {len(report.removed)} removed" if report.removed else ""
+        console.print(f"Captured {report.guides} guide(s), {report.steps} step(s): {shots} "
+                      f"screenshot(s) written, {report.unchanged} unchanged{removed}.",
+                      markup=False)
+    if report.problems or report.changed:
+        sys.exit(1)

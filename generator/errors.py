@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ def shown(value: Any) -> str:
     """A value as an error message quotes it: text in quotes, long values shortened."""
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+_PLAIN_KEY = re.compile(r"[\w-]+")
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,16 @@ def display_path(path: Path, root: Path | None = None) -> str:
         return path.resolve().relative_to((root or Path.cwd()).resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    """('steps', 3, 'image', 'crop') -> 'steps[3].image.crop'."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            text += f"[{part!r}]"  # a key with spaces or control characters stays one line
+        else:
+            text += f".{part}" if text else part
+    return text

@@ -6,7 +6,7 @@ import contextlib
 import difflib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, get_args
@@ -16,7 +16,8 @@ from pydantic_core import ErrorDetails
 from yaml.nodes import Node, ScalarNode
 
 from generator.cache import PARSED, Store, key
-from generator.errors import GuideError, GuideErrors, display_path
+from generator.capture.record import merge_shots, read_record, record_path, settings_changes
+from generator.errors import GuideError, GuideErrors, display_path, format_loc
 from generator.model import Guide, Section, Step, shown
 from generator.yamlsource import (
     YamlProblem,
@@ -30,7 +31,6 @@ from generator.yamlsource import (
 )
 
 MAX_GUIDE_BYTES = 2 * 1024 * 1024
-_PLAIN_KEY = re.compile(r"[\w-]+")
 # The cloudimg parameter an image field comes from, for images written as a URL.
 _CLOUDIMG_PARAM: dict[tuple[str, ...], str] = {
     ("width",): "width",
@@ -66,6 +66,10 @@ class LoadedGuide:
     warnings: list[GuideError] = field(default_factory=list)
     # Where each value is written (yamlsource.positions), kept with the parsed data.
     positions: dict[str, list[int]] | None = field(default=None, repr=False)
+    # The capture record its captured steps' images come from (when there is one), and an
+    # error for each captured step it has no shot of: the pipeline decides what they mean.
+    record: Path | None = None
+    uncaptured: list[GuideError] = field(default_factory=list)
 
     @property
     def base_dir(self) -> Path:
@@ -103,17 +107,6 @@ class LoadedGuide:
             return None
 
 
-def format_loc(loc: tuple[int | str, ...]) -> str:
-    """('steps', 3, 'image', 'crop') -> 'steps[3].image.crop'."""
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif not _PLAIN_KEY.fullmatch(part):
-            text += f"[{part!r}]"  # a key with spaces or control characters stays one line
-        else:
-            text += f".{part}" if text else part
-    return text
 
 
 def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
@@ -370,11 +363,14 @@ def _parsed(
 
 
 def load_guide(
-    path: Path, root: Path | None = None, cache_root: Path | None = None
+    path: Path, root: Path | None = None, cache_root: Path | None = None, *,
+    captures: bool = True,
 ) -> LoadedGuide:
     """Load and validate one guide; raise GuideErrors with every problem found.
 
     `cache_root`: the project's cache, where parsed YAML is kept by content (see `_parsed`).
+    `captures`: give captured steps their images from the capture record (`guidesmith
+    capture` itself loads the guide without, as it is about to write that record).
     """
     display = display_path(path, root)
     text = read_text(path, display)
@@ -402,4 +398,62 @@ def load_guide(
     if node is not None:
         loaded.__dict__["node"] = node  # already composed: keep it (see LoadedGuide.node)
     loaded.warnings.extend(_unknown_param_warnings(guide, display, loaded))
-    return loaded
+    if problems := _capture_problems(loaded):
+        raise GuideErrors(problems)
+    return _with_captures(loaded, root) if captures else loaded
+
+
+def _capture_problems(loaded: LoadedGuide) -> list[GuideError]:
+    """A step with `capture` in a guide without one: it has no page to be taken on."""
+    if loaded.guide.capture is not None:
+        return []
+    return [
+        _step_error(loaded, index, number, "a step with `capture` needs the guide's "
+                    "`capture:` with the product's `url`")
+        for index, number, step in loaded.guide.indexed_steps()
+        if step.capture is not None
+    ]
+
+
+def _step_error(
+    loaded: LoadedGuide, index: int, number: int, message: str, severity: str = "error"
+) -> GuideError:
+    loc = ("steps", index, "capture")
+    line, col = loaded.locate(loc)
+    return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
+                      severity)
+
+
+def _with_captures(loaded: LoadedGuide, root: Path | None) -> LoadedGuide:
+    """The guide with each captured step's image made from the capture record.
+
+    A step the record has no shot of is listed in `uncaptured`; one whose shot was taken
+    with another script, or other capture settings, gets a warning.
+    """
+    if not any(step.capture is not None for _, step in loaded.guide.numbered_steps()):
+        return loaded
+    path = record_path(loaded.path, loaded.slug)
+    record = read_record(path, display_path(path, root))
+    guide, uncaptured, stale = merge_shots(loaded.guide, loaded.slug, record)
+    again = f"run `guidesmith capture {loaded.display}`"
+    warnings = list(loaded.warnings)
+    if record is not None and (changes := settings_changes(guide, record)):
+        line, col = loaded.locate(("capture",))
+        warnings.append(GuideError(
+            loaded.display, f"the screenshots were taken with other settings "
+            f"({', '.join(changes)}): {again}", line, col, "capture", "warning"))
+    warnings += [_step_error(loaded, index, number, f"{message}: {again}", "warning")
+                 for index, number, message in stale]
+    if record is None:  # never captured: one line says it for every step
+        line, col = loaded.locate(("capture",))
+        missing = [GuideError(loaded.display, f"never captured ({len(uncaptured)} step(s) with"
+                              f" `capture:`): {again}, or build with --placeholders",
+                              line, col, "capture")]
+    else:
+        missing = [_step_error(loaded, index, number, f"not captured yet: {again}")
+                   for index, number in uncaptured]
+    merged = replace(loaded, guide=guide, warnings=warnings,
+                     record=path if record is not None else None, uncaptured=missing)
+    if "node" in loaded.__dict__:
+        merged.__dict__["node"] = loaded.__dict__["node"]
+    return merged

@@ -490,6 +490,206 @@ class Image(ImageSettings):
         return EXTENSIONS[self.format]
 
 
+# --- capture: how `guidesmith capture` takes a step's screenshot from the live product -----
+
+ColorScheme = Literal["light", "dark"]
+CAPTURE_CROPS = ("viewport", "page")
+# `${NAME}`: a value read from the environment at capture time and written nowhere.
+SECRET = re.compile(r"\$\{([^{}]*)\}")
+_SECRET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _selector(value: Any) -> Any:
+    if not isinstance(value, str) or not value.strip():
+        raise _custom("selector", "expected a selector (CSS, text=..., role=...), got {got}",
+                      got=shown(value))
+    return value.strip()
+
+
+def _selectors(value: Any) -> Any:
+    """One selector or a list of them: `redact: "#token"` is `redact: ["#token"]`."""
+    return [value] if isinstance(value, str) else value
+
+
+def _keys(value: Any) -> Any:
+    """One key or a list of them: `press: Enter` is `press: [Enter]`."""
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not all(
+        isinstance(key, str) and key.strip() for key in value
+    ):
+        raise _custom("press", "expected a key like 'Enter', or a list of keys, got {got}",
+                      got=shown(value))
+    return [key.strip() for key in value]
+
+
+def _with_secrets(value: Any) -> Any:
+    """A value to type or choose; each `${NAME}` in it must name an environment variable."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # `fill: {"#age": 42}` types "42"
+    if not isinstance(value, str):
+        raise _custom("value", "expected text, got {got}", got=shown(value))
+    for match in SECRET.finditer(value):
+        if not _SECRET_NAME.fullmatch(match[1]):
+            raise _custom(
+                "secret", "'${{{name}}}' is not an environment variable name (letters, digits"
+                " and _, not starting with a digit)", name=match[1],
+            )
+    return value
+
+
+Selector = Annotated[str, BeforeValidator(_selector),
+                     Field(description="A Playwright selector: CSS, text=..., role=...")]
+_ONE_OR_MANY = WithJsonSchema({"anyOf": [
+    {"type": "string"}, {"type": "array", "items": {"type": "string"}},
+]})
+Keys = Annotated[list[str], BeforeValidator(_keys), _ONE_OR_MANY]
+Selectors = Annotated[
+    list[Selector], BeforeValidator(_selectors), _ONE_OR_MANY,
+]
+SecretValue = Annotated[str, BeforeValidator(_with_secrets), WithJsonSchema({
+    "anyOf": [{"type": "string"}, {"type": "number"}],
+    "description": "Text; ${NAME} is read from the environment at capture time",
+})]
+def _one_element(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) != 1:
+        raise _custom("one", "expected one {{selector: value}}, got {count}: a step acts on one"
+                      " element; split the others into steps", count=len(value))
+    return value
+
+
+OneElement = Annotated[
+    dict[Selector, SecretValue],
+    BeforeValidator(_one_element),
+    WithJsonSchema({
+        "type": "object", "minProperties": 1, "maxProperties": 1,
+        "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "number"}]},
+        "description": "{selector: value}: one element",
+    }),
+]
+
+
+class CaptureSettings(BaseModel):
+    """The guide's `capture:`: where `guidesmith capture` opens the product, and how."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = Field(description="The product's address: the base of every relative `goto`")
+    viewport: tuple[int, int] = Field(
+        (1280, 800), description="The browser window's [width, height] in CSS pixels"
+    )
+    scale: float = Field(
+        1, ge=1, le=4,
+        description="Device pixel ratio: screenshots are viewport x scale pixels",
+    )
+    color_scheme: ColorScheme = Field("light", description="The colour scheme the page sees")
+    locale: str = Field("en-US", description="The browser's language, e.g. en-GB")
+    timeout: float = Field(
+        5, gt=0, le=120,
+        description="Seconds a selector may take to appear before the capture fails",
+    )
+    margin: int = Field(
+        16, ge=0, le=400,
+        description="CSS pixels kept around an element named by a step's `crop`",
+    )
+
+    @field_validator("url", mode="after")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = value.strip()
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise _custom("url", "expected an http(s) URL, got {got}", got=shown(value))
+        return value
+
+    @field_validator("viewport", mode="before")
+    @classmethod
+    def _viewport(cls, value: Any) -> Any:
+        if not _integers(value, 2) or not all(200 <= v <= 4000 for v in value):
+            raise _custom("viewport", "expected [width, height], each 200 to 4000 CSS pixels,"
+                          " got {got}", got=shown(value))
+        return tuple(value)
+
+    @field_validator("color_scheme", mode="before")
+    @classmethod
+    def _scheme(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class StepCapture(BaseModel):
+    """A step's `capture:`: preparation, then the screenshot, then the action on one element.
+
+    Preparation runs in this order: goto, wait_for, hover, press, scroll_to. The marker goes
+    on the centre of the element of click, fill, select or check (at most one of them),
+    which is then acted on, so the next step sees the result.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    goto: str | None = Field(None, description="A path under the guide's url, or a URL")
+    wait_for: Selectors = Field(
+        default_factory=list, description="Selectors to wait for (visible) before the screenshot"
+    )
+    hover: Selector | None = Field(None, description="An element to hover before the screenshot")
+    press: Keys = Field(
+        default_factory=list,
+        description="Keys to press before the screenshot, e.g. Escape or Control+A",
+    )
+    scroll_to: Selector | None = Field(
+        None, description="An element to scroll into view before the screenshot"
+    )
+    click: Selector | None = Field(None, description="The element to click: the marker's place")
+    fill: OneElement | None = Field(None, description="{selector: text} to type into a field")
+    select: OneElement | None = Field(
+        None, description="{selector: option} to choose in a <select>, by value or label"
+    )
+    check: Selector | None = Field(None, description="A checkbox or radio button to tick")
+    redact: Selectors = Field(
+        default_factory=list, description="Elements hidden in the screenshot (and its source)"
+    )
+    highlight: Selectors = Field(
+        default_factory=list, description="Elements outlined in the screenshot"
+    )
+    crop: str = Field(
+        "viewport",
+        description="viewport (the window), page (the whole page) or a selector (that"
+        " element and the guide's capture margin)",
+    )
+
+    @field_validator("goto", mode="after")
+    @classmethod
+    def _goto(cls, value: str | None) -> str | None:
+        return None if value is None else _not_blank(value.strip())
+
+    @field_validator("crop", mode="before")
+    @classmethod
+    def _crop(cls, value: Any) -> Any:
+        return _selector(value)
+
+    @model_validator(mode="after")
+    def _one_action(self) -> StepCapture:
+        actions = [name for name in ACTIONS if getattr(self, name) is not None]
+        if len(actions) > 1:
+            raise _custom(
+                "action", "a step acts on one element: {names} together; split them into steps",
+                names=" and ".join(actions),
+            )
+        return self
+
+    @property
+    def action(self) -> tuple[str, str, str | None] | None:
+        """(kind, selector, value) of the element the reader acts on, or None."""
+        for name in ACTIONS:
+            target = getattr(self, name)
+            if isinstance(target, dict):
+                (selector, value), = target.items()
+                return name, selector, value
+            if target is not None:
+                return name, target, None
+        return None
+
+
+ACTIONS = ("click", "fill", "select", "check")
+
+
 class Step(BaseModel):
     """A numbered step: Markdown text, an optional screenshot and callouts."""
 
@@ -497,8 +697,18 @@ class Step(BaseModel):
 
     text: str = Field(description="Inline Markdown; [[Key]] renders as a keyboard key")
     image: Image | None = Field(None, description="A mapping, or a whole cloudimg URL")
+    capture: StepCapture | None = Field(
+        None, description="How `guidesmith capture` takes this step's screenshot"
+    )
     tip: str | None = Field(None, description="A tip callout under the step (Markdown)")
     alert: str | None = Field(None, description="A warning callout under the step (Markdown)")
+
+    @model_validator(mode="after")
+    def _image_or_capture(self) -> Step:
+        if self.image is not None and self.capture is not None:
+            raise _custom("capture", "a step has `image` or `capture`, not both: `guidesmith"
+                          " capture` makes the screenshot of a step with `capture`")
+        return self
 
 
 class Section(BaseModel):
@@ -540,6 +750,9 @@ class Guide(BaseModel):
     )
     image_defaults: ImageSettings | None = Field(
         None, description="Merged under every step's image"
+    )
+    capture: CaptureSettings | None = Field(
+        None, description="How `guidesmith capture` opens the product for this guide's steps"
     )
     steps: list[Item] = Field(min_length=1, description="Steps and section headings, in order")
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import PAGES, Store, key
+from generator.capture.record import uncaptured_steps
 from generator.companions import (
     CompanionSettings,
     Scheduled,
@@ -213,6 +214,11 @@ class Build:
         guides = series_order(guides)
         warnings = [w for loaded in guides for w in loaded.warnings]
         warnings += [hint for loaded in guides for hint in secret_hints(loaded)]
+        try:  # steps to capture that never were: errors, or with placeholders, warnings
+            warnings += uncaptured_steps([e for loaded in guides for e in loaded.uncaptured],
+                                         self.options.placeholders)
+        except GuideErrors as exc:
+            load_errors += exc.errors
         if self.options.pdf:  # characters no installed font can print in the PDFs
             warnings += font_warnings(guides)
         self.fetcher.begin_build()
@@ -330,8 +336,9 @@ class Build:
         return Path(abs_src_path).resolve() not in self.inputs()
 
     def inputs(self) -> set[Path]:
-        """The local files the guides read as screenshots and markers (not URLs)."""
-        return {
+        """The local files the guides read: screenshots and markers (not URLs), and the
+        capture records that say how captured screenshots are cropped and marked."""
+        images = {
             (loaded.base_dir / src).resolve()
             for loaded in self.plan.guides
             for _, step in loaded.guide.numbered_steps()
@@ -339,6 +346,8 @@ class Build:
             for src in (step.image.src, step.image.marker.src if step.image.marker else "")
             if src and "://" not in src and not src.startswith("builtin:")
         }
+        return images | {loaded.record.resolve() for loaded in self.plan.guides
+                         if loaded.record is not None}
 
     # -- finish --------------------------------------------------------------------------
 

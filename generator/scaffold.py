@@ -21,6 +21,7 @@ from mkdocs.utils import yaml_load
 from PIL import Image, ImageDraw, ImageFont
 from slugify import slugify as python_slugify
 
+from generator.capture.browser import PLAYWRIGHT
 from generator.fsutil import atomic_write
 from generator.pipeline import find_guides
 from generator.provenance import InstallSource, install_source
@@ -243,7 +244,7 @@ def project_files(site_name: str, source: InstallSource) -> dict[str, str | byte
         "README.md": _render("README.md", site_name=site_name, source=source),
         "Makefile": _render("Makefile"),
         ".gitignore": _render("gitignore"),
-        ".github/workflows/publish.yml": _render("publish.yml"),
+        ".github/workflows/publish.yml": _render("publish.yml", playwright=PLAYWRIGHT),
         "guides/index.md": _render("index.md", site_name=site_name,
                                    example_title=EXAMPLE_TITLE, example_slug=EXAMPLE_SLUG),
         PROJECT_SCHEMA: schema_text(),

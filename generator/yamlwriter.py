@@ -61,6 +61,8 @@ def _represent_flow_map(dumper: yaml.SafeDumper, value: _FlowMap) -> yaml.Mappin
 
 _Dumper.add_representer(_Flow, _represent_flow)
 _Dumper.add_representer(_FlowMap, _represent_flow_map)
+# Public names for other writers of guide-style YAML (the capture record).
+Flow, FlowMap = _Flow, _FlowMap
 
 
 def _length(length: Length) -> int | float | str:

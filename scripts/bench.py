@@ -9,6 +9,8 @@ screenshots, the seed's parameters varied), then times:
 3. `guidesmith build` again with nothing changed;
 4. `guidesmith build` after editing one step's crop in one guide.
 
+Then `guidesmith capture` against Playwright alone (scripts/bench_capture.py).
+
 Peak RSS is sampled from /proc over the whole process tree of each build.
 """
 
@@ -203,6 +205,10 @@ def main() -> None:
     print(f"cold / baseline      = {cold / base:.3f}   (target <= 0.60)")
     print(f"no-change / cold     = {again / cold:.3f}   (target <= 0.10)")
     print(f"one-edit / cold      = {edit / cold:.3f}   (target <= 0.15)")
+    print()
+    from bench_capture import measure  # scripts/ is on the path: this file's folder
+
+    measure()
 
 
 if __name__ == "__main__":

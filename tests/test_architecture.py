@@ -15,17 +15,17 @@ from generator import workers
 PACKAGE = Path(__file__).resolve().parents[1] / "generator"
 # From the bottom up. A module may import its own layer and those below, never above.
 LAYERS: list[set[str]] = [
-    {"errors", "fsutil", "cloudimg", "markup", "frozen", "theme"},
-    {"model", "cache", "yamlsource", "views", "printimages", "render.dates"},
+    {"errors", "fsutil", "cloudimg", "markup", "frozen", "theme", "capture"},
+    {"model", "cache", "yamlsource", "views", "printimages", "render.dates", "capture.browser"},
     {"loader", "annotate", "transform", "markers", "sources", "fetch", "workers",
-     "yamlwriter", "schema", "importer.scribe"},
+     "yamlwriter", "schema", "importer.scribe", "capture.record"},
     {"hints", "imagejobs", "render.environment", "render.pdfpages", "summary", "yamledit",
-     "importer.series", "fontcheck", "provenance"},
+     "importer.series", "fontcheck", "provenance", "capture.compare"},
     {"images", "present", "render.markdown", "render.html", "render.pdf", "render.handout",
      "render.jobs", "download", "render.palette"},
     {"companions"},
     {"pipeline", "explain", "importer", "importer.run", "scaffold"},
-    {"mkdocsconfig", "export", "sitebuild", "zensical"},
+    {"mkdocsconfig", "export", "sitebuild", "zensical", "capture.run"},
     {"plugin", "cli", "launch"},
 ]
 LAYER = {name: level for level, names in enumerate(LAYERS) for name in names}

@@ -39,14 +39,15 @@ def load(tmp_path: Path, content: str):
     return load_guide(write(tmp_path, content), root=tmp_path)
 
 
-GUIDE_KEYS = "title, description, source, order, chapter, lang, image_defaults, steps"
-STEP_KEYS = "text, image, tip, alert"
+GUIDE_KEYS = "title, description, source, order, chapter, lang, image_defaults, capture, steps"
+STEP_KEYS = "text, image, capture, tip, alert"
 IMAGE_KEYS = (
     "width, format, quality, marker, src, origin, crop, params, "
     "redact, highlight, arrow, label, zoom"
 )
 MARKER_KEYS = "src, opacity, gravity, pad, scale, click"
 STEP = "title: T\nsteps:\n  - text: Click it\n"
+CAPTURE = "title: T\ncapture: {url: 'http://127.0.0.1:8765/'}\nsteps:\n"
 
 
 def image(*lines: str) -> str:
@@ -510,6 +511,93 @@ BAD = [
             "guides/x.yml:13:25: steps[3].image.marker.gravity: expected one of: north, south,"
             " east, west, northeast, northwest, southeast, southwest, center; got 'up'",
         ],
+    ),
+    # --- capture ------------------------------------------------------------------------
+    (
+        "capture-step-without-guide-capture",
+        "title: T\nsteps:\n  - text: x\n    capture: {click: '#a'}\n",
+        ["guides/x.yml:4:14: steps[0].capture (step 1): a step with `capture` needs the guide's"
+         " `capture:` with the product's `url`"],
+    ),
+    (
+        "capture-two-actions",
+        CAPTURE + "  - text: x\n    capture: {click: '#a', fill: {'#b': c}}\n",
+        ["guides/x.yml:5:14: steps[0].capture: a step acts on one element: click and fill"
+         " together; split them into steps"],
+    ),
+    (
+        "capture-fill-two-fields",
+        CAPTURE + "  - text: x\n    capture: {fill: {'#a': b, '#c': d}}\n",
+        ["guides/x.yml:5:21: steps[0].capture.fill: expected one {selector: value}, got 2: a"
+         " step acts on one element; split the others into steps"],
+    ),
+    (
+        "capture-fill-a-list",
+        CAPTURE + "  - text: x\n    capture: {fill: ['#a']}\n",
+        ["guides/x.yml:5:21: steps[0].capture.fill: expected a mapping, got a list"],
+    ),
+    (
+        "capture-secret-name",
+        CAPTURE + "  - text: x\n    capture: {fill: {'#a': '${1TOKEN}'}}\n",
+        ["guides/x.yml:5:28: steps[0].capture.fill['#a']: '${1TOKEN}' is not an environment"
+         " variable name (letters, digits and _, not starting with a digit)"],
+    ),
+    (
+        "capture-unknown-key",
+        CAPTURE + "  - text: x\n    capture: {clik: '#a'}\n",
+        ["guides/x.yml:5:15: steps[0].capture.clik: unknown key 'clik' (expected one of: goto,"
+         " wait_for, hover, press, scroll_to, click, fill, select, check, redact, highlight,"
+         " crop); did you mean 'click'?"],
+    ),
+    (
+        "capture-and-image",
+        CAPTURE + "  - text: x\n    image: a.png\n    capture: {click: '#a'}\n",
+        ["guides/x.yml:4:5: steps[0]: a step has `image` or `capture`, not both: `guidesmith"
+         " capture` makes the screenshot of a step with `capture`"],
+    ),
+    (
+        "capture-url-not-http",
+        "title: T\ncapture: {url: 'ftp://x'}\nsteps:\n  - text: x\n",
+        ["guides/x.yml:2:16: capture.url: expected an http(s) URL, got 'ftp://x'"],
+    ),
+    (
+        "capture-without-url",
+        "title: T\ncapture: {viewport: [1280, 800]}\nsteps:\n  - text: x\n",
+        ["guides/x.yml:2:10: capture: required key 'url' is missing"],
+    ),
+    (
+        "capture-viewport-too-small",
+        "title: T\ncapture: {url: 'http://x/', viewport: [10, 800]}\nsteps:\n  - text: x\n",
+        ["guides/x.yml:2:39: capture.viewport: expected [width, height], each 200 to 4000 CSS"
+         " pixels, got [10, 800]"],
+    ),
+    (
+        "capture-scale",
+        "title: T\ncapture: {url: 'http://x/', scale: 9}\nsteps:\n  - text: x\n",
+        ["guides/x.yml:2:36: capture.scale: expected a number between 1 and 4, got 9"],
+    ),
+    (
+        "capture-color-scheme",
+        "title: T\ncapture: {url: 'http://x/', color_scheme: dim}\nsteps:\n  - text: x\n",
+        ["guides/x.yml:2:43: capture.color_scheme: expected one of: light, dark; got 'dim'"],
+    ),
+    (
+        "capture-empty-selector",
+        CAPTURE + "  - text: x\n    capture: {click: ''}\n",
+        ["guides/x.yml:5:22: steps[0].capture.click: expected a selector (CSS, text=...,"
+         " role=...), got ''"],
+    ),
+    (
+        "capture-press-a-number",
+        CAPTURE + "  - text: x\n    capture: {press: 5}\n",
+        ["guides/x.yml:5:22: steps[0].capture.press: expected a key like 'Enter', or a list of"
+         " keys, got 5"],
+    ),
+    (
+        "capture-redact-a-number",
+        CAPTURE + "  - text: x\n    capture: {redact: [3]}\n",
+        ["guides/x.yml:5:24: steps[0].capture.redact[0]: expected a selector (CSS, text=...,"
+         " role=...), got 3"],
     ),
 ]
 

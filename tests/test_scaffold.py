@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import yaml
 from click.testing import CliRunner
 from PIL import Image
 
+from generator.capture.browser import PLAYWRIGHT
 from generator.cli import main
 from generator.loader import load_guide
 from generator.provenance import install_source
@@ -132,6 +134,31 @@ def test_the_workflow_checks_builds_and_deploys_to_pages(new_project: Path) -> N
     assert deploy["steps"][0]["uses"] == "actions/deploy-pages@v4"
     assert deploy["environment"]["url"] == "${{ steps.deployment.outputs.page_url }}"
     assert workflow[True]["push"]["branches"] == ["main"]  # YAML 1.1 reads `on:` as True
+
+
+def test_the_workflow_can_check_captured_screenshots_on_a_schedule(new_project: Path) -> None:
+    text = (new_project / ".github/workflows/publish.yml").read_text()
+    workflow = yaml.safe_load(text)
+    assert "schedule" not in workflow[True]  # opt-in: the author uncomments it
+    assert '  # schedule:\n  #   - cron: "0 6 * * 1"\n' in text
+    on_schedule = yaml.safe_load(text.replace("  # schedule:", "  schedule:")
+                                 .replace('  #   - cron:', '    - cron:'))
+    assert on_schedule[True]["schedule"] == [{"cron": "0 6 * * 1"}]
+    jobs = workflow["jobs"]
+    assert jobs["build"]["if"] == "github.event_name != 'schedule'"
+    screenshots = jobs["screenshots"]
+    assert screenshots["if"] == "github.event_name == 'schedule'"
+    runs = "\n".join(step.get("run", "") for step in screenshots["steps"])
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    (playwright,) = pyproject["project"]["optional-dependencies"]["capture"]
+    assert playwright == PLAYWRIGHT  # the same pin everywhere: the extra, the workflow, tests
+    assert playwright in pyproject["project"]["optional-dependencies"]["test"]
+    assert f'pip install -r requirements.txt "{playwright}"' in runs
+    assert "playwright install --with-deps chromium" in runs
+    assert "guidesmith capture --check --format github" in runs
+    upload = screenshots["steps"][-1]
+    assert upload["if"] == "failure()"
+    assert upload["with"]["path"] == ".cache/guidesmith/capture-check/"
 
 
 def test_the_theme_overrides_are_this_repository_s(new_project: Path) -> None:

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 GUIDE_FILES = [
     ROOT / "guides/02-generate-a-pat.yml",
+    ROOT / "guides/03-create-a-project.yml",
     *sorted((FIXTURES / "projects/basic/guides").glob("*.yml")),
     FIXTURES / "scribe/05-reset-the-lab-router.yml",
 ]
@@ -84,10 +85,32 @@ steps:
 """
 
 
-def test_shorthand_forms_are_valid_for_the_schema_and_the_loader(tmp_path: Path) -> None:
-    assert problems(yaml.safe_load(SHORTHANDS)) == []
+CAPTURE_SHORTHANDS = """
+title: Every capture shorthand
+capture: {url: "http://127.0.0.1:8765/", viewport: [1280, 800], scale: 1.5, timeout: 2.5}
+steps:
+  - text: One selector, one key
+    capture: {goto: /, wait_for: "#app", press: Escape, redact: "#token", highlight: ".row"}
+  - text: Lists of them
+    capture: {wait_for: ["#a", "#b"], press: [Tab, Enter], redact: ["#c"], crop: page}
+  - text: A number typed, a secret typed
+    capture: {fill: {"#age": 42}}
+  - text: A secret
+    capture: {fill: {"#token": "${DEMO_TOKEN}"}, crop: "#form"}
+  - text: Choose and tick
+    capture: {select: {"#region": eu-west}}
+  - text: Tick
+    capture: {check: "#private", hover: "#help", scroll_to: "#footer"}
+"""
+
+
+@pytest.mark.parametrize("text", [SHORTHANDS, CAPTURE_SHORTHANDS], ids=["image", "capture"])
+def test_shorthand_forms_are_valid_for_the_schema_and_the_loader(
+    tmp_path: Path, text: str
+) -> None:
+    assert problems(yaml.safe_load(text)) == []
     path = tmp_path / "guide.yml"
-    path.write_text(SHORTHANDS, encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     load_guide(path, tmp_path)  # the models agree
 
 
@@ -115,6 +138,10 @@ def innermost(data: Any) -> list[str]:
          "'southeast', 'southwest', 'center']"),
         ({"image": {"src": "a.png", "quality": 0}}, "0 is less than the minimum of 1"),
         ({"image": {"src": "a.png", "marker": {"scale": "big"}}}, "'big' is not of type 'number'"),
+        ({"capture": {"clik": "#a"}}, "Additional properties are not allowed ('clik' was"
+         " unexpected)"),
+        ({"capture": {"fill": {"#a": "b", "#c": "d"}}},
+         "{'#a': 'b', '#c': 'd'} has too many properties"),
     ],
 )
 def test_mistakes_are_invalid(change: dict[str, Any], message: str) -> None:
