@@ -47,11 +47,14 @@ def near(pixel: tuple[int, ...], colour: tuple[int, int, int], tolerance: int = 
 
 def pixels_of(img: PILImage.Image, colour: tuple[int, int, int], tolerance: int = 40) -> list[
         tuple[int, int]]:
+    # Pillow decides per channel (a lookup table), so Python visits only the matches.
     rgb = img.convert("RGB")
-    return [
-        (x, y) for y in range(rgb.height) for x in range(rgb.width)
-        if near(rgb.getpixel((x, y)), colour, tolerance)
-    ]
+    bands = [band.point([255 if abs(v - c) <= tolerance else 0 for v in range(256)])
+             for band, c in zip(rgb.split(), colour, strict=True)]
+    mask = ImageChops.logical_and(ImageChops.logical_and(
+        bands[0].convert("1"), bands[1].convert("1")), bands[2].convert("1"))
+    width = rgb.width
+    return [(i % width, i // width) for i, v in enumerate(mask.get_flattened_data()) if v]
 
 
 def checkerboard(size: tuple[int, int], cell: int = 4) -> PILImage.Image:
