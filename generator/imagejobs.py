@@ -33,6 +33,7 @@ from generator.printimages import keep_print_version
 SOURCE_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 _FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 _WARNINGS_LOCK = threading.Lock()
+_PLACEHOLDER_FILL = "#E5E7EB"
 
 
 @dataclass(frozen=True)
@@ -125,35 +126,37 @@ def _damaged(exc: BaseException) -> str:
     return f"cannot decode the image (truncated or corrupt): {str(exc) or type(exc).__name__}"
 
 
-def _placeholder(size: tuple[int, int], crop_box: tuple[int, int, int, int]) -> PIL.Image.Image:
-    """A neutral source image with a label centred in the crop box."""
-    canvas = PIL.Image.new("RGB", size, "#E5E7EB")
+def _placeholder(out: tuple[int, int]) -> PIL.Image.Image:
+    """What a missing screenshot's crop shows, drawn at the output size: a neutral panel with
+    a label. Never at the source's size: a 2842x1932 canvas to shrink to 1120 px wide would
+    be most of the cost of a build of stand-ins."""
+    width, height = out
+    canvas = PIL.Image.new("RGB", out, _PLACEHOLDER_FILL)
     draw = ImageDraw.Draw(canvas)
-    x1, y1, x2, y2 = crop_box
-    font_size = max(12, (x2 - x1) // 24)
+    font_size = max(12, width // 24)
     font = (
         ImageFont.truetype(str(_FONT), font_size)
         if _FONT.exists()
         else ImageFont.load_default(size=font_size)
     )
-    draw.rectangle(crop_box, outline="#9CA3AF", width=max(2, font_size // 6))
-    draw.text(
-        ((x1 + x2) // 2, (y1 + y2) // 2), "screenshot unavailable", fill="#4B5563", font=font,
-        anchor="mm",
-    )
+    draw.rectangle((0, 0, width - 1, height - 1), outline="#9CA3AF",
+                   width=max(2, font_size // 6))
+    draw.text((width // 2, height // 2), "screenshot unavailable", fill="#4B5563", font=font,
+              anchor="mm")
     return canvas
 
 
 def _inputs(
     job: RenderJob, spec: Image
-) -> tuple[PIL.Image.Image, tuple[int, int] | None, PIL.Image.Image | None]:
-    """The job's source (decoded, at draft size for a large JPEG), full size and marker."""
+) -> tuple[PIL.Image.Image, tuple[int, int], PIL.Image.Image | None]:
+    """The job's source (decoded, at draft size for a large JPEG), its full size and the
+    marker. Without a source (a stand-in), the source is a one-pixel panel of the
+    stand-in's colour, of size `placeholder_size`: what a zoom inset magnifies."""
     data = job.source if job.source is not None else _read_source(job)
     if data is None:
         assert job.placeholder_size is not None
-        box, _ = transform.crop_box(job.placeholder_size, spec.crop)
-        source = _placeholder(job.placeholder_size, box)
-        full_size = None
+        source = PIL.Image.new("RGB", (1, 1), _PLACEHOLDER_FILL)
+        full_size = job.placeholder_size
     else:
         source = decode(data)
         full_size = source.size
@@ -187,12 +190,19 @@ def render_job(job: RenderJob) -> list[str]:
     """Render one step image into the cache (runs in a worker process); return warnings."""
     spec = Image.model_validate(job.spec)
     source, full_size, marker = _inputs(job, spec)
-    rendered, notes = transform.render(source, spec, marker, full_size=full_size)
+    if job.source is None and job.source_path is None:  # a stand-in, drawn as it is shown
+        box, _ = transform.crop_box(full_size, spec.crop)
+        out = transform.output_size(box[2] - box[0], box[3] - box[1], spec.width)
+        rendered, notes = transform.finish(_placeholder(out), source, spec, marker, full_size)
+    else:
+        rendered, notes = transform.render(source, spec, marker, full_size=full_size)
     data = transform.encode(rendered, spec.format, spec.quality)
     write_checked(job.out_path, data, width=rendered.width, height=rendered.height,
                   warnings=notes)
     if job.print_box is not None:  # while the pixels are in memory: no decoding it again
-        keep_print_version(rendered, job.out_path, job.print_box)
+        stand_in = job.source is None and job.source_path is None and spec.format == "jpeg"
+        keep_print_version(rendered, job.out_path, job.print_box,
+                           as_encoded=data if stand_in else None)
     return notes
 
 

@@ -86,10 +86,16 @@ def print_jpeg(path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY) ->
 
 
 def keep_print_version(
-    image: PIL.Image.Image, path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY
+    image: PIL.Image.Image, path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY,
+    *, as_encoded: bytes | None = None,
 ) -> bytes:
-    """Encode the print version of `image`, the rendering kept at `path`, and keep it."""
-    data = encode_for_print(image, box, quality)
+    """Encode the print version of `image`, the rendering kept at `path`, and keep it.
+
+    `as_encoded`: the rendering's own JPEG, kept as it is when it fits `box`: for a stand-in,
+    whose flat panel is small at any quality, encoding it again would only cost time.
+    """
+    fits = image.width <= box[0] and image.height <= box[1]
+    data = as_encoded if as_encoded is not None and fits else encode_for_print(image, box, quality)
     atomic_write(print_path(path, box, quality), data)
     return data
 

@@ -299,8 +299,6 @@ def render(
     is cut from the redacted pixels) -> crop and resize -> highlights, arrows, labels ->
     the zoom inset -> the marker, on top of everything.
     """
-    if spec.marker is not None and marker is None:
-        raise ValueError("render: spec.marker is set but no marker image was given")
     full = full_size or source.size
     box, _ = crop_box(full, spec.crop)
     out = output_size(box[2] - box[0], box[3] - box[1], spec.width)
@@ -313,6 +311,24 @@ def render(
         sx, sy = source.width / full[0], source.height / full[1]
         scaled = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
         img = resize(normalise_mode(source), out, scaled)
+    return finish(img, source, spec, marker, full)
+
+
+def finish(
+    img: PILImage.Image,
+    source: PILImage.Image,
+    spec: ImageSpec,
+    marker: PILImage.Image | None,
+    full: Size,
+) -> tuple[PILImage.Image, list[str]]:
+    """render's second half, on the cropped and resized `img`: highlights, arrows, labels,
+    the zoom inset (cut from `source`, the redacted original of size `full` or a smaller
+    decoding of it), the marker; then flattened for the format. A stand-in drawn at the
+    output size starts here."""
+    if spec.marker is not None and marker is None:
+        raise ValueError("render: spec.marker is set but no marker image was given")
+    box, _ = crop_box(full, spec.crop)
+    out = img.size
     keep_alpha = img.mode == "RGBA" and spec.format != "jpeg"
     frame = annotate.Frame(box, out)
     marker_px = marker.size if marker is not None else None

@@ -9,7 +9,9 @@ screenshots, the seed's parameters varied), then times:
 3. `guidesmith build` again with nothing changed;
 4. `guidesmith build` after editing one step's crop in one guide.
 
-Then `guidesmith capture` against Playwright alone (scripts/bench_capture.py).
+Then `guidesmith capture` against Playwright alone (scripts/bench_capture.py), and the
+AutoCon series built offline with placeholders against a plain Pillow loop drawing them
+(scripts/bench_placeholders.py).
 
 Peak RSS is sampled from /proc over the whole process tree of each build.
 """
@@ -209,6 +211,9 @@ def main() -> None:
     from bench_capture import measure  # scripts/ is on the path: this file's folder
 
     measure()
+    from bench_placeholders import measure as measure_placeholders
+
+    measure_placeholders()
 
 
 if __name__ == "__main__":

@@ -91,3 +91,25 @@ def test_geometry_warnings_are_located_at_the_field_they_are_about(root: Path) -
         "guides/10-first-guide.yml:16:21: warning: steps[0].image.marker.pad (step 1): marker "
         "at (500, 20) is entirely outside the 200x150 image",
     ]
+
+
+def test_a_placeholder_is_drawn_at_its_output_size_never_the_source_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import PIL.Image
+
+    from generator.imagejobs import RenderJob, render_job
+    from generator.model import Image as ImageSpec
+
+    made: list[tuple[int, int]] = []
+    real = PIL.Image.new
+    monkeypatch.setattr(PIL.Image, "new", lambda mode, size, *a, **k: (
+        made.append(tuple(size)), real(mode, size, *a, **k))[1])
+    spec = ImageSpec.model_validate({"src": "https://x.invalid/a.png", "width": 1120,
+                                     "crop": [0, 0, 30000, 20000]})
+    job = RenderJob(None, None, "FB923C", spec.model_dump(mode="json"), tmp_path / "a.jpg",
+                    placeholder_size=(30000, 20000), print_box=(1370, 1182))
+    render_job(job)
+    with PIL.Image.open(tmp_path / "a.jpg") as shown:
+        assert shown.size == (1120, 747)
+    assert max(w * h for w, h in made) <= 1120 * 747  # 600 megapixels were never drawn

@@ -48,9 +48,9 @@ from generator.capture.record import (
 from generator.errors import GuideError, GuideErrors, display_path, format_loc
 from generator.fsutil import atomic_write, cache_dir
 from generator.loader import LoadedGuide, load_guide
+from generator.markup import plain_text
 from generator.model import SECRET, Step, StepCapture
 from generator.pipeline import find_guides
-from generator.markup import plain_text
 
 # A step of --check differs when more than this percentage of its pixels changed.
 DEFAULT_THRESHOLD = 0.1
