@@ -211,9 +211,8 @@ def import_(source: Path, output: Path | None, guides_dir: Path | None, init_dir
         for warning in item.result.warnings:
             console.print(f"  Warning: {warning}", markup=False)
     if written and example and not any(item.path in example for item in written):
-        link = remove_example(example, guides_dir)
-        said = " (and its link on the home page)" if link else ""
-        console.print(f"Removed the example guide {display_path(example[0], root)}{said}: "
+        remove_example(example, guides_dir)
+        console.print(f"Removed the example guide {display_path(example[0], root)}: "
                       "it was unchanged since `guidesmith init`, and the imported guides "
                       "take its place.", markup=False)
     if download:

@@ -91,7 +91,11 @@ def export_markdown(
                 continue
             if (staging / file.src_uri).exists():
                 continue  # a generated page or file wins over a docs file of the same name
-            _copy(Path(file.abs_src_path), staging / file.src_uri)
+            if file.src_uri.endswith(".md"):  # the series listed where the page asks for it
+                text = Path(file.abs_src_path).read_text(encoding="utf-8")
+                atomic_write(staging / file.src_uri, build.fill_page(file.src_uri, text))
+            else:
+                _copy(Path(file.abs_src_path), staging / file.src_uri)
             others += 1
         atomic_write(staging / MARKER_FILE, "Written by `guidesmith markdown`; replaced whole "
                      "by the next run.\n")

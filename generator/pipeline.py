@@ -40,13 +40,22 @@ from generator.images import ImagePlan, ImagePlanner, Running, collect_images, s
 from generator.loader import LoadedGuide, load_guide, slug_of
 from generator.present import guide_view
 from generator.printimages import paper_named
-from generator.render.markdown import page_links, problems_page, render_page, with_problems
+from generator.render.markdown import (
+    SeriesLinks,
+    page_links,
+    problems_page,
+    render_page,
+    render_series,
+    with_problems,
+)
 from generator.render.palette import PALETTE_CSS, render_palette
 from generator.theme import DEFAULT_THEME, Theme
 from generator.views import Companion, GuideView
 from generator.workers import Workers
 
 GUIDE_SUFFIXES = (".yml", ".yaml")
+# Where a docs page (the home page, say) wants the series listed, kept current every build.
+SERIES_MARK = "<!-- guidesmith:series -->"
 # `guidesmith serve --offline` and CI runs of plain `mkdocs build` switch these on.
 OFFLINE_ENV = "GUIDESMITH_OFFLINE"
 PLACEHOLDERS_ENV = "GUIDESMITH_PLACEHOLDERS"
@@ -310,6 +319,16 @@ class Build:
                 pages.append(Page(f"{slug}.md",
                                   problems_page(slug, path, [e.text() for e in errors])))
         return pages
+
+    def fill_page(self, src_uri: str, markdown: str) -> str:
+        """A docs page with the series listed where it says SERIES_MARK: every guide by
+        chapter, in series order, with its step count, standalone page and PDF."""
+        if SERIES_MARK not in markdown:
+            return markdown
+        options = self.options
+        links = SeriesLinks(options.standalone, options.pdf, options.pdf and options.handout)
+        base = "../" * src_uri.count("/")
+        return markdown.replace(SERIES_MARK, render_series(self.plan.views, links, base))
 
     def outputs(self) -> list[Output]:
         """The files the build makes for the site, each with the cache entry it will be."""

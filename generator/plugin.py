@@ -95,6 +95,10 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
             files.append(file)
         return files
 
+    def on_page_markdown(self, markdown: str, *, page: Any, config: MkDocsConfig,
+                         files: Files) -> str:
+        return self._build().fill_page(page.file.src_uri, markdown)
+
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
         # Material's templates compiled once, not on every build (Jinja checks their source).
         templates = self._build().project.cache_root / "templates"

@@ -245,8 +245,7 @@ def project_files(site_name: str, source: InstallSource) -> dict[str, str | byte
         "Makefile": _render("Makefile"),
         ".gitignore": _render("gitignore"),
         ".github/workflows/publish.yml": _render("publish.yml", playwright=PLAYWRIGHT),
-        "guides/index.md": _render("index.md", site_name=site_name,
-                                   example_title=EXAMPLE_TITLE, example_slug=EXAMPLE_SLUG),
+        "guides/index.md": _render("index.md", site_name=site_name),
         PROJECT_SCHEMA: schema_text(),
     }
     static: dict[str, str | bytes] = {

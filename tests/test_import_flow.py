@@ -42,7 +42,7 @@ def test_an_import_replaces_the_untouched_example(new_project: Path) -> None:
     assert not (new_project / "guides" / "assets" / EXAMPLE_SLUG).exists()
     assert f"{EXAMPLE_SLUG}.md" not in (new_project / "guides" / "index.md").read_text()
     assert (
-        f"Removed the example guide guides/{EXAMPLE_SLUG}.yml (and its link on the home page): "
+        f"Removed the example guide guides/{EXAMPLE_SLUG}.yml: "
         "it was unchanged since `guidesmith init`, and the imported guides take its place."
     ) in lines
 

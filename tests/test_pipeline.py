@@ -131,3 +131,33 @@ def test_an_edited_template_remakes_the_pages_and_pdfs_it_lays_out(
     assert "0 image(s) rendered" in build()
     assert ".gs-edited-template" in page.read_text() and page.read_text() != before[0]
     assert pdf.read_bytes() != before[1]
+
+
+def test_the_home_page_lists_every_guide_by_chapter_on_every_build(
+    project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    root = project("basic")
+    home = root / "guides/index.md"
+    home.write_text("# Fixture site\n\n<!-- guidesmith:series -->\n\nThe end.\n")
+    (root / "guides/07-loose.yml").write_text(
+        "title: Loose <guide>\norder: 7\nsteps:\n  - text: Hi\n")
+    run("build", "--config-file", str(root / "mkdocs.yml"))
+    html = (root / "site/index.html").read_text()
+    body = html[html.index("<h1"):html.index("The end.")]
+    assert "guidesmith:series" not in html
+    # Chapter 1's two guides (order 5, 10), then the loose one, each with its files.
+    assert [body.index(text) for text in ("Chapter 1: Basics", "Second guide", "First guide",
+                                          "Loose &lt;guide&gt;")] == sorted(
+        body.index(text) for text in ("Chapter 1: Basics", "Second guide", "First guide",
+                                      "Loose &lt;guide&gt;"))
+    assert 'href="10-first-guide/">First guide</a> · 3 steps' in body, body
+    assert 'href="10-first-guide/10-first-guide.pdf">PDF</a>' in body
+    assert 'href="05-second-guide/05-second-guide.html">standalone page</a>' in body
+    assert 'href="handout.pdf">handout (PDF)</a>' in body
+    # Kept current: a new guide is listed on the next build, here and in the export.
+    (root / "guides/20-new.yml").write_text("title: Brand new\norder: 20\nsteps:\n  - text: x\n")
+    run("build", "--config-file", str(root / "mkdocs.yml"))
+    assert "Brand new</a> · 1 step" in (root / "site/index.html").read_text()
+    run("markdown", "--config-file", str(root / "mkdocs.yml"), "--out", str(tmp_path / "md"))
+    exported = (tmp_path / "md/index.md").read_text()
+    assert "- [Brand new](20-new.md) · 1 step · [standalone page](20-new/20-new.html)" in exported

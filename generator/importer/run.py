@@ -28,7 +28,7 @@ from generator.importer.scribe import (
 )
 from generator.importer.series import apply_series, find_series_index, read_series_index
 from generator.pipeline import find_guides
-from generator.scaffold import EXAMPLE_SLUG, EXAMPLE_TITLE, example_files
+from generator.scaffold import EXAMPLE_SLUG, example_files
 from generator.yamlwriter import dump_guide
 
 
@@ -176,19 +176,10 @@ def untouched_example(guides_dir: Path) -> list[Path]:
     return list(paths)
 
 
-def remove_example(files: list[Path], guides_dir: Path) -> str | None:
-    """Remove the untouched example (see untouched_example) and the home page's link to it,
-    which would otherwise be a broken link; returns the link's line when it was removed."""
+def remove_example(files: list[Path], guides_dir: Path) -> None:
+    """Remove the untouched example (see untouched_example). The home page lists the
+    guides by itself (`<!-- guidesmith:series -->`): nothing there names the example."""
     for path in files:
         path.unlink()
         if path.parent != guides_dir and not any(path.parent.iterdir()):
             path.parent.rmdir()
-    home = guides_dir / "index.md"
-    link = f"- [{EXAMPLE_TITLE}]({EXAMPLE_SLUG}.md)\n"
-    text = home.read_text(encoding="utf-8") if home.is_file() else ""
-    if link not in text:
-        return None
-    # With the blank line after it, so the page keeps one blank line between paragraphs.
-    atomic_write(home, text.replace(link + "\n", "", 1) if link + "\n" in text
-                 else text.replace(link, "", 1))
-    return link.strip()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 from generator.render.environment import environment
 from generator.views import GuideView
@@ -30,6 +32,31 @@ def page_links(slug: str, directory_urls: bool, standalone: bool, pdf: bool) -> 
 def render_page(view: GuideView, links: PageLinks) -> str:
     """The Markdown source of the guide's page."""
     return environment().get_template("guide.md").render(guide=view, links=links)
+
+
+@dataclass(frozen=True)
+class SeriesLinks:
+    """Which companions the series listing links to."""
+
+    standalone: bool
+    pdf: bool
+    handout: bool
+
+
+@dataclass(frozen=True)
+class SeriesGroup:
+    """Consecutive guides of one chapter (or of none)."""
+
+    chapter: str | None
+    views: list[GuideView]
+
+
+def render_series(views: Sequence[GuideView], links: SeriesLinks, base: str = "") -> str:
+    """The series as a Markdown list by chapter, for a page `base` away from the root."""
+    groups = [SeriesGroup(chapter, list(members))
+              for chapter, members in groupby(views, key=lambda view: view.chapter)]
+    return environment().get_template("series.md").render(groups=groups, links=links,
+                                                            base=base)
 
 
 def render_problems(path: str, problems: list[str], stale: bool, title: str = "") -> str:
