@@ -68,6 +68,11 @@ def _print_problems(errors: Sequence[GuideError | Summary], fmt: str = "text") -
         click.echo(error.github() if fmt == "github" else error.text(), err=fmt != "github")
 
 
+def _errors_in(problems: GuideErrors) -> int:
+    """How many of the problems are errors (warnings travel with them, said as well)."""
+    return sum(1 for problem in problems.errors if problem.severity == "error")
+
+
 def _load_mkdocs_config(config_file: Path) -> MkDocsConfig:
     try:
         return load_mkdocs_config(config_file)
@@ -120,7 +125,7 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
     except GuideErrors as exc:  # from the Zensical engine's export
         _print_problems(summarise(exc.errors, verbose))
         hint = network_hint(exc.errors)
-        raise click.ClickException(f"{len(exc.errors)} problem(s); {left}"
+        raise click.ClickException(f"{_errors_in(exc)} error(s); {left}"
                                    + (f"\n{hint}" if hint else "")) from None
     except Abort:  # MkDocs has logged why (our lines, or its own), then says "Aborted..."
         hint = f"\n{plugin.failure_hint}" if plugin.failure_hint else ""
@@ -424,7 +429,7 @@ def markdown(config_file: Path, out_dir: Path, target: str, offline: bool, place
     except GuideErrors as exc:
         _print_problems(summarise(exc.errors, verbose))
         hint = network_hint(exc.errors, "guidesmith markdown")
-        raise click.ClickException(f"{len(exc.errors)} problem(s); {out_dir} was left as it was"
+        raise click.ClickException(f"{_errors_in(exc)} error(s); {out_dir} was left as it was"
                                    + (f"\n{hint}" if hint else "")) from None
     _print_problems(summarise(result.built.warnings, verbose))
     console.print(f"Wrote {out_dir}: {result.built.guides} guide page(s), "

@@ -61,10 +61,15 @@ def _escape(text: str, property_: bool = False) -> str:
 
 
 class GuideErrors(Exception):
-    """Every problem found in one or more guides; raised once, after checking them all."""
+    """Every problem found in one or more guides; raised once, after checking them all.
 
-    def __init__(self, errors: Iterable[GuideError]) -> None:
+    `partial`: what of a guide file still holds together without the steps that have errors
+    (a loader.LoadedGuide), so a run can say the rest of its problems too.
+    """
+
+    def __init__(self, errors: Iterable[GuideError], partial: object = None) -> None:
         self.errors = list(errors)
+        self.partial = partial
         super().__init__("\n".join(e.text() for e in self.errors))
 
 

@@ -393,14 +393,47 @@ def load_guide(
     except ValidationError as exc:
         if node is None:
             node = load_yaml(text)[1]
-        raise GuideErrors(_errors_from_validation(exc, display, node, data)) from None
-    loaded = LoadedGuide(guide, path, slug_of(path), display, text, positions=table)
-    if node is not None:
-        loaded.__dict__["node"] = node  # already composed: keep it (see LoadedGuide.node)
-    loaded.warnings.extend(_unknown_param_warnings(guide, display, loaded))
+        partial = _without_bad_steps(exc, data)
+        if partial is not None:
+            partial = _finish(LoadedGuide(partial, path, slug_of(path), display, text,
+                                          positions=table), root, captures)
+        raise GuideErrors(_errors_from_validation(exc, display, node, data), partial) from None
+    loaded = _finish(LoadedGuide(guide, path, slug_of(path), display, text, positions=table),
+                     root, captures, node)
     if problems := _capture_problems(loaded):
         raise GuideErrors(problems)
+    return loaded
+
+
+def _finish(
+    loaded: LoadedGuide, root: Path | None, captures: bool, node: Node | None = None
+) -> LoadedGuide:
+    """A validated guide with its warnings and, when asked, its captured images."""
+    if node is not None:
+        loaded.__dict__["node"] = node  # already composed: keep it (see LoadedGuide.node)
+    loaded.warnings.extend(_unknown_param_warnings(loaded.guide, loaded.display, loaded))
     return _with_captures(loaded, root) if captures else loaded
+
+
+def _without_bad_steps(exc: ValidationError, data: dict[str, Any]) -> Guide | None:
+    """The guide with each step that has an error replaced by a plain one, or None when an
+    error is outside the steps (the title, `image_defaults`...): what still holds together,
+    at the same indexes and step numbers, so its other steps' images can be checked too."""
+    bad: set[int] = set()
+    for error in exc.errors():
+        loc = _clean_loc(error["loc"])
+        if len(loc) < 2 or loc[0] != "steps" or not isinstance(loc[1], int):
+            return None
+        bad.add(loc[1])
+    steps = list(data.get("steps") or [])
+    for index in bad:
+        item = steps[index] if index < len(steps) else None
+        is_section = isinstance(item, dict) and "section" in item
+        steps[index] = {"section": "-"} if is_section else {"text": "-"}
+    try:
+        return Guide.model_validate({**data, "steps": steps})
+    except ValidationError:
+        return None
 
 
 def _capture_problems(loaded: LoadedGuide) -> list[GuideError]:

@@ -211,9 +211,10 @@ class Build:
         errors kept in `plan.broken`. With `render=False` (`check`), sources and markers are
         decoded in full instead of rendered, and nothing is written but the caches' indexes.
         """
-        guides, load_errors = self._load()
+        guides, load_errors, partial = self._load()
         broken: dict[str, tuple[str, list[GuideError]]] = {}
         if keep_last_good:
+            partial = []  # a guide with errors shows as it last loaded, not in part
             broken = _by_guide(load_errors, self.project.root)
             self._last_good.update((loaded.slug, loaded) for loaded in guides)
             shown = {loaded.slug for loaded in guides}
@@ -221,45 +222,50 @@ class Build:
                        if slug in self._last_good and slug not in shown]
             load_errors = []
         guides = series_order(guides)
-        warnings = [w for loaded in guides for w in loaded.warnings]
-        warnings += [hint for loaded in guides for hint in secret_hints(loaded)]
+        checked = guides + partial  # a guide in part is checked, and makes nothing
+        warnings = [w for loaded in checked for w in loaded.warnings]
+        warnings += [hint for loaded in checked for hint in secret_hints(loaded)]
         try:  # steps to capture that never were: errors, or with placeholders, warnings
-            warnings += uncaptured_steps([e for loaded in guides for e in loaded.uncaptured],
+            warnings += uncaptured_steps([e for loaded in checked for e in loaded.uncaptured],
                                          self.options.placeholders)
         except GuideErrors as exc:
             load_errors += exc.errors
         if self.options.pdf:  # characters no installed font can print in the PDFs
-            warnings += font_warnings(guides)
+            warnings += font_warnings(checked)
         self.fetcher.begin_build()
-        images = self.images.plan(guides)
+        images = self.images.plan(checked)
         self._running = submit_images(images, self.workers, verify=not render)
+        warnings += [p for p in images.problems if p.severity == "warning"]
+        if load_errors or images.errors:  # every problem at once, warnings too, then stop
+            problems = load_errors + images.errors + warnings
+            problems += collect_images(images, self._running, self.workers)
+            self._running = {}
+            raise GuideErrors(_in_series_order(problems, checked))
         views = tuple(guide_view(g.loaded, g.images) for g in images.guides)
         companions: tuple[Companion, ...] = ()
         palette = None
         if render:
             companions = plan_companions(views, self.project.cache_root, self._companion_settings())
             palette = self._palette()
-        problems = load_errors + images.errors
-        if problems:
-            problems += collect_images(images, self._running, self.workers)
-            self._running = {}
-            raise GuideErrors(_in_series_order(problems, guides))
         self._scheduled = schedule(companions, self._running, self.workers)
-        warnings += [p for p in images.problems if p.severity == "warning"]
         self._plan = BuildPlan(tuple(guides), images, views, companions, tuple(warnings), broken,
                                palette)
         return self._plan
 
-    def _load(self) -> tuple[list[LoadedGuide], list[GuideError]]:
-        """Every guide that loads, and the problems of those that do not."""
+    def _load(self) -> tuple[list[LoadedGuide], list[GuideError], list[LoadedGuide]]:
+        """Every guide that loads, the problems of those that do not, and what of those
+        still holds together without its faulty steps (to check their images too)."""
         guides: list[LoadedGuide] = []
         problems: list[GuideError] = []
+        partial: list[LoadedGuide] = []
         for path in find_guides(self.project.docs_dir):
             try:
                 guides.append(load_guide(path, self.project.root, self.project.cache_root))
             except GuideErrors as exc:
                 problems += exc.errors
-        return guides, problems
+                if isinstance(exc.partial, LoadedGuide):
+                    partial.append(exc.partial)
+        return guides, problems, partial
 
     def _palette(self) -> Path:
         """The site's palette stylesheet (the theme's shades as Material's variables)."""

@@ -146,3 +146,19 @@ def test_the_pre_commit_hook_runs_check_on_guides_and_screenshots() -> None:
         assert files.search(name), name
     for name in ("README.md", "guides/x.yml.orig", "e.gif"):
         assert not files.search(name), name
+
+
+def test_one_run_says_every_problem_of_a_guide_with_a_schema_error_once(root: Path) -> None:
+    """A mistake in one step does not hide the others' problems, nor the warnings a build
+    would print; and each problem is said once."""
+    edit(root, FIRST, "marker: {pad: [10, 20]}", "marker: {pad: [500, 20]}")  # off the image
+    edit(root, FIRST, "src: assets/first/02.png", "src: assets/first/02.png\n      sizing: 3")
+    code, out, err = check(root)
+    assert code == 1
+    assert err.splitlines() == [
+        "guides/10-first-guide.yml:16:21: warning: steps[0].image.marker.pad (step 1): "
+        "marker at (500, 20) is entirely outside the 200x150 image",
+        "guides/10-first-guide.yml:24:7: steps[3].image.sizing: unknown key 'sizing' (expected "
+        "one of: width, format, quality, marker, src, origin, crop, params, redact, highlight, "
+        "arrow, label, zoom)",
+    ]

@@ -153,5 +153,5 @@ def test_a_bad_guide_leaves_the_export_as_it_was(root: Path, tmp_path: Path) -> 
     code, output = export(root, out)
     assert code == 1
     assert "guides/10-first-guide.yml:15:13: steps[0].image.crop: expected 4 integers" in output
-    assert f"Error: 1 problem(s); {out} was left as it was" in output
+    assert f"Error: 1 error(s); {out} was left as it was" in output
     assert (out / "10-first-guide.md").read_text() == before
