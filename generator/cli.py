@@ -6,7 +6,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from generator.importer.run import import_file, remove_example, run_import, unto
 from generator.importer.scribe import ImportProblem
 from generator.mkdocsconfig import ConfigProblem, load_mkdocs_config, options_of, project_of
 from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build, find_guides
+from generator.progress import terminal_meter
 from generator.provenance import ProvenanceError, install_source
 from generator.scaffold import ScaffoldError, guides_dir_of, init_project, new_guide
 from generator.schema import schema_text, write_project_schema
@@ -114,11 +114,12 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
     config.strict = config.strict or strict
     plugin = config.plugins["guidesmith"]
     plugin.hint_in_error = False  # said below, as the last line
-    run = partial(build_with_zensical, strict=config.strict) if engine == "zensical" else None
     left = f"{config.site_dir} was left as it was"
     try:
-        status = console.status("Building the site…") if console.is_terminal else nullcontext()
-        with status:
+        with terminal_meter(console) as meter:
+            plugin.meter = meter
+            run = (partial(build_with_zensical, strict=config.strict, meter=meter)
+                   if engine == "zensical" else None)
             result = build_site(config, clean=clean, engine=run)
     except BuildLocked as exc:
         raise click.ClickException(str(exc)) from None
@@ -149,18 +150,23 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
 def check(config_file: Path, offline: bool, placeholders: bool, fmt: str, verbose: bool) -> None:
     """Validate every guide and its images without writing any output."""
     config = _load_mkdocs_config(config_file)
-    build_ = Build(project_of(config),
-                   options_of(config, offline=offline, placeholders=placeholders))
-    try:
-        plan = build_.start(render=False)
-        warnings = build_.finish().warnings
-    except GuideErrors as exc:
-        _print_problems(summarise(exc.errors, verbose), fmt)
-        if hint := network_hint(exc.errors, "guidesmith check"):
+    options = options_of(config, offline=offline, placeholders=placeholders)
+    with terminal_meter(console) as meter:
+        build_ = Build(project_of(config), options, meter)
+        try:
+            plan = build_.start(render=False)
+            warnings = build_.finish().warnings
+        except GuideErrors as exc:
+            problems = exc.errors
+        else:
+            problems = []
+        finally:
+            build_.close()
+    if problems:
+        _print_problems(summarise(problems, verbose), fmt)
+        if hint := network_hint(problems, "guidesmith check"):
             console.print(hint, markup=False)
         sys.exit(1)
-    finally:
-        build_.close()
     _print_problems(summarise(warnings, verbose), fmt)
     if fmt == "text":
         steps = sum(len(loaded.guide.numbered_steps()) for loaded in plan.guides)
@@ -421,9 +427,11 @@ def markdown(config_file: Path, out_dir: Path, target: str, offline: bool, place
     _setup_logging(verbose)
     config = _load_mkdocs_config(config_file)
     try:
-        result = export_markdown(config, project_of(config),
-                                 options_of(config, offline=offline, placeholders=placeholders),
-                                 out_dir, source_relative=target == "zensical")
+        with terminal_meter(console) as meter:
+            result = export_markdown(
+                config, project_of(config),
+                options_of(config, offline=offline, placeholders=placeholders), out_dir,
+                source_relative=target == "zensical", meter=meter)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from None
     except GuideErrors as exc:

@@ -21,6 +21,7 @@ from generator.cache import PAGES, SECTIONS, Store, key
 from generator.errors import GuideError, GuideErrors
 from generator.fsutil import read_checked
 from generator.images import Running
+from generator.progress import QUIET, Meter
 from generator.render.dates import build_date
 from generator.render.jobs import lay_out_section, make_companion
 from generator.theme import DEFAULT_THEME, Theme
@@ -113,7 +114,9 @@ class Scheduled:
             raise GuideErrors(problems)
 
 
-def schedule(companions: Sequence[Companion], images: Running, workers: Workers) -> Scheduled:
+def schedule(
+    companions: Sequence[Companion], images: Running, workers: Workers, meter: Meter = QUIET
+) -> Scheduled:
     """Start making every companion the cache lacks, each as soon as what it shows is ready.
 
     A guide's page waits for that guide's images only. Its PDF is its section, laid out
@@ -138,4 +141,8 @@ def schedule(companions: Sequence[Companion], images: Running, workers: Workers)
     for companion in (c for c in missing if c.kind == "handout"):
         needs = [f for slug_jobs in needs_of.values() for f in slug_jobs] + sections
         jobs.append((companion, workers.after(needs, submit, make_companion, companion)))
+    made = [future for companion, future in jobs if future not in sections]
+    done = meter.phase("Laying out pages and PDFs", len(made))
+    for future in made:
+        future.add_done_callback(lambda _: done(1))
     return Scheduled(tuple(jobs))

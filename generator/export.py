@@ -22,6 +22,7 @@ from mkdocs.structure.files import get_files
 
 from generator.fsutil import atomic_write, inside, publish, swap_in
 from generator.pipeline import Build, BuildOptions, BuildResult, Project
+from generator.progress import QUIET, Meter
 
 # Written into every export, so a later export knows the folder is its own to replace.
 MARKER_FILE = ".guidesmith-markdown"
@@ -57,7 +58,7 @@ def _check_out_dir(out_dir: Path, docs_dir: Path) -> None:
 
 def export_markdown(
     config: MkDocsConfig, project: Project, options: BuildOptions, out_dir: Path, *,
-    source_relative: bool = False,
+    source_relative: bool = False, meter: Meter = QUIET,
 ) -> ExportResult:
     """Write the project of `config` as plain docs files into `out_dir` (replacing it).
 
@@ -68,7 +69,7 @@ def export_markdown(
     """
     out_dir = out_dir.resolve()
     _check_out_dir(out_dir, project.docs_dir)
-    build = Build(project, options)
+    build = Build(project, options, meter)
     staging = out_dir.with_name(f".{out_dir.name}.new-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:

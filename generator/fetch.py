@@ -181,6 +181,7 @@ class Fetcher:
         requests: list[tuple[str, Path]],
         workers: int = 8,
         reduce: Callable[[str, bytes], Any] | None = None,
+        done: Callable[[int], None] | None = None,
     ) -> dict[str, Any]:
         """Read many sources concurrently, at most `workers` at a time, keyed by src.
 
@@ -189,6 +190,7 @@ class Fetcher:
         base directories would make the key ambiguous, so that is refused as a bug.
         `reduce(src, data)`, when given, runs in the reading thread and its result is kept
         instead of the bytes: however many sources there are, only a few are in memory.
+        `done(1)` is called as each source is read (a progress bar's advance).
         """
         unique: dict[str, Path] = {}
         for src, base_dir in requests:
@@ -200,7 +202,10 @@ class Fetcher:
 
         def read(src: str, base_dir: Path) -> Any:
             got = self._read_or_error(src, base_dir)
-            return got if reduce is None or isinstance(got, FetchError) else reduce(src, got)
+            kept = got if reduce is None or isinstance(got, FetchError) else reduce(src, got)
+            if done is not None:
+                done(1)
+            return kept
 
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(unique)))) as pool:
             futures = {src: pool.submit(read, src, d) for src, d in unique.items()}

@@ -27,6 +27,7 @@ from generator.imagejobs import ImageProblem, RenderJob, decode, is_animated, re
 from generator.loader import LoadedGuide, format_loc
 from generator.markers import MARKER_SIZE, parse_builtin
 from generator.model import Image
+from generator.progress import QUIET, Meter
 from generator.sources import SourceFacts, SourceIndex
 from generator.views import StepImage
 from generator.workers import POOL_BROKEN, Workers
@@ -110,13 +111,14 @@ class ImagePlanner:
 
     def __init__(
         self, fetcher: Fetcher, cache_root: Path, *, placeholders: bool = False,
-        print_box: Size | None = None,
+        print_box: Size | None = None, meter: Meter = QUIET,
     ) -> None:
         self.fetcher = fetcher
         self.store = Store.of(cache_root, IMAGES)
         self.index = SourceIndex(cache_root / "sources.json")
         self.placeholders = placeholders
         self.print_box = print_box
+        self.meter = meter
 
     def plan(self, guides: list[LoadedGuide]) -> ImagePlan:
         """Read every source's facts and every marker; plan every step image.
@@ -169,8 +171,9 @@ class ImagePlanner:
             else:
                 local[src] = (path, seen)
         unknown = sorted((r for r in requests if r[0] not in known), key=_request_order)
+        done = self.meter.phase("Reading screenshots", len(unknown))
         read = self.fetcher.read_many(unknown, reduce=lambda src, data: self._facts(
-            src, data, *local.get(src, (None, None))))
+            src, data, *local.get(src, (None, None))), done=done)
         for src, (path, seen) in local.items():
             if isinstance(got := read.get(src), _Source) and got.facts is not None:
                 self.index.put(path, got.facts, seen)
@@ -322,17 +325,24 @@ def image_key(digest: str | None, marker: _Marker | None, image: Image, stand_in
 Running = dict[str, list[tuple[PlannedImage, Future[list[str]]]]]
 
 
-def submit_images(plan: ImagePlan, workers: Workers, *, verify: bool = False) -> Running:
+def submit_images(
+    plan: ImagePlan, workers: Workers, *, verify: bool = False, meter: Meter = QUIET
+) -> Running:
     """Start every job of the plan; by guide slug, each planned image with its future.
 
     `verify`: decode the sources and markers in full instead of rendering (`check`).
     """
     run = workers.submit_for(plan.jobs)
     job_fn = verify_job if verify else render_job
-    return {
+    done = meter.phase("Checking screenshots" if verify else "Rendering step images", plan.jobs)
+    running = {
         guide.loaded.slug: [(p, run(job_fn, p.job)) for p in guide.jobs]
         for guide in plan.guides
     }
+    for jobs in running.values():
+        for _, future in jobs:
+            future.add_done_callback(lambda _: done(1))
+    return running
 
 
 def collect_images(plan: ImagePlan, running: Running, workers: Workers) -> list[GuideError]:

@@ -40,6 +40,7 @@ from generator.images import ImagePlan, ImagePlanner, Running, collect_images, s
 from generator.loader import LoadedGuide, load_guide, slug_of
 from generator.present import guide_view
 from generator.printimages import paper_named
+from generator.progress import QUIET, Meter
 from generator.render.markdown import (
     SeriesLinks,
     page_links,
@@ -129,6 +130,16 @@ class BuildResult:
     images: int  # step images rendered (the rest came from the cache)
     files: int  # standalone pages and PDFs made
     warnings: tuple[GuideError, ...]
+    remade: tuple[str, ...] = ()  # the guides (their files) that anything was made for
+
+    def said(self) -> str:
+        """What the build made, for a person watching `serve` rebuild."""
+        if not self.images and not self.files:
+            return "nothing to remake: every image, page and PDF came from the cache"
+        which = ", ".join(self.remade[:3]) + (f" and {len(self.remade) - 3} more"
+                                               if len(self.remade) > 3 else "")
+        return (f"remade {self.images} step image(s) and {self.files} page(s)/PDF(s) of "
+                f"{which}; the rest came from the cache")
 
 
 def find_guides(docs_dir: Path) -> list[Path]:
@@ -175,15 +186,17 @@ def escape_nav_title(title: str) -> str:
 class Build:
     """One build of a project's guides; the plugin keeps one across `serve` rebuilds."""
 
-    def __init__(self, project: Project, options: BuildOptions) -> None:
+    def __init__(self, project: Project, options: BuildOptions, meter: Meter = QUIET) -> None:
         self.project = project
         self.options = options
+        self.meter = meter  # where the long phases say how far they have got
         self.fetcher = Fetcher(project.cache_root, project.root,
                                FetchSettings(offline=options.offline))
         self.workers = Workers(options.workers)
         self.images = ImagePlanner(
             self.fetcher, project.cache_root, placeholders=options.placeholders,
             print_box=paper_named(options.paper).image_box_px() if options.pdf else None,
+            meter=meter,
         )
         # Under `serve`: each guide's last version that loaded, kept across rebuilds.
         self._last_good: dict[str, LoadedGuide] = {}
@@ -234,7 +247,8 @@ class Build:
             warnings += font_warnings(checked)
         self.fetcher.begin_build()
         images = self.images.plan(checked)
-        self._running = submit_images(images, self.workers, verify=not render)
+        self._running = submit_images(images, self.workers, verify=not render,
+                                      meter=self.meter)
         warnings += [p for p in images.problems if p.severity == "warning"]
         if load_errors or images.errors:  # every problem at once, warnings too, then stop
             problems = load_errors + images.errors + warnings
@@ -247,7 +261,7 @@ class Build:
         if render:
             companions = plan_companions(views, self.project.cache_root, self._companion_settings())
             palette = self._palette()
-        self._scheduled = schedule(companions, self._running, self.workers)
+        self._scheduled = schedule(companions, self._running, self.workers, self.meter)
         self._plan = BuildPlan(tuple(guides), images, views, companions, tuple(warnings), broken,
                                palette)
         return self._plan
@@ -385,8 +399,15 @@ class Build:
             raise GuideErrors(problems)
         self._scheduled.wait(self.workers)
         made = self._scheduled.made
+        slugs = {g.loaded.slug for g in plan.images.guides if g.jobs} | {
+            view.slug for companion, _ in self._scheduled.jobs for view in companion.views
+            if companion.kind != "handout"}
+        if any(companion.kind == "handout" for companion, _ in self._scheduled.jobs):
+            slugs.add("handout.pdf")
+        remade = tuple(g.display for g in plan.guides if g.slug in slugs) + (
+            ("the handout",) if "handout.pdf" in slugs else ())
         self._scheduled = Scheduled()
-        return BuildResult(len(plan.guides), plan.images.jobs, made, plan.warnings)
+        return BuildResult(len(plan.guides), plan.images.jobs, made, plan.warnings, remade)
 
     def close(self) -> None:
         self.workers.close()

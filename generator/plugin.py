@@ -25,6 +25,7 @@ from generator.errors import GuideError, GuideErrors
 from generator.fsutil import publish
 from generator.mkdocsconfig import options_of, project_of
 from generator.pipeline import Build, BuildResult
+from generator.progress import QUIET, Meter
 from generator.summary import network_hint, summarise
 from generator.workers import cores, warm_up
 
@@ -56,6 +57,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         # hint_in_error to False and reads failure_hint when the build has failed.
         self.hint_in_error = True
         self.failure_hint: str | None = None
+        self.meter: Meter = QUIET  # the `guidesmith` command's progress bars, on a terminal
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -64,7 +66,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         project, options = project_of(config), options_of(config)
         if self.build is None or (self.build.project, self.build.options) != (project, options):
             self.close()  # under `serve`, one Build (and its workers) lasts across rebuilds
-            self.build = Build(project, options)
+            self.build = Build(project, options, self.meter)
         build = self.build
         if cores() > 1:  # with one core, importing ahead would only compete
             warm_up(pdf=options.pdf)
@@ -111,8 +113,7 @@ class GuidesmithPlugin(BasePlugin[GuidesmithConfig]):
         for file in self.made:
             if file.inclusion.is_included():
                 publish(Path(file.abs_src_path or ""), Path(file.abs_dest_path))
-        log.info(f"{result.images} step image(s) and {result.files} page(s)/PDF(s) made, "
-                 "the rest cached")
+        log.info(result.said())
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         """Also rebuild when the theme overrides or a screenshot outside the docs folder

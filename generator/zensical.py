@@ -23,6 +23,7 @@ from generator.export import export_markdown
 from generator.fsutil import atomic_write, inside
 from generator.mkdocsconfig import options_of, project_of
 from generator.pipeline import BuildResult
+from generator.progress import QUIET, Meter
 
 # Zensical wants its config beside the project (paths are relative to its folder): this
 # one lives for one build, under the project's lock.
@@ -34,8 +35,8 @@ class ZensicalProblem(Exception):
     """Zensical is missing, or failed; the message says what it printed."""
 
 
-def build_with_zensical(config: MkDocsConfig, site_dir: Path, *, strict: bool = False
-                        ) -> BuildResult:
+def build_with_zensical(config: MkDocsConfig, site_dir: Path, *, strict: bool = False,
+                        meter: Meter = QUIET) -> BuildResult:
     """Export the project and have Zensical build it into `site_dir`."""
     if importlib.util.find_spec("zensical") is None:
         raise ZensicalProblem(
@@ -47,7 +48,8 @@ def build_with_zensical(config: MkDocsConfig, site_dir: Path, *, strict: bool = 
         raise ZensicalProblem(
             "Zensical builds only inside the project: keep the plugin's cache_dir and site_dir "
             f"under {project.root}")
-    exported = export_markdown(config, project, options_of(config), docs, source_relative=True)
+    exported = export_markdown(config, project, options_of(config), docs, source_relative=True,
+                               meter=meter)
     if strict and exported.built.warnings:  # as MkDocs does: nothing is published
         raise GuideErrors(exported.built.warnings)
     settings: dict[str, object] = {

@@ -153,7 +153,7 @@ def test_one_run_says_every_problem_of_a_guide_with_a_schema_error_once(root: Pa
     would print; and each problem is said once."""
     edit(root, FIRST, "marker: {pad: [10, 20]}", "marker: {pad: [500, 20]}")  # off the image
     edit(root, FIRST, "src: assets/first/02.png", "src: assets/first/02.png\n      sizing: 3")
-    code, out, err = check(root)
+    code, _, err = check(root)
     assert code == 1
     assert err.splitlines() == [
         "guides/10-first-guide.yml:16:21: warning: steps[0].image.marker.pad (step 1): "

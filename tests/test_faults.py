@@ -545,7 +545,7 @@ def test_a_damaged_companion_in_the_cache_is_made_again(
     damaged = entry.read_bytes()
     code, output = run(built, "build", "--verbose")
     assert code == 0, output
-    assert "0 step image(s) and 1 page(s)/PDF(s) made" in output  # that one, made again
+    assert "remade 0 step image(s) and 1 page(s)/PDF(s) of " in output  # that one, made again
     assert read_checked(entry) is not None
     assert published.read_bytes() == entry.read_bytes() != damaged
     if companion.endswith(".pdf"):

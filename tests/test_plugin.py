@@ -34,7 +34,7 @@ def test_the_plugin_builds_the_contract_under_each_host(
     done = subprocess.run([str(BIN / engine), "build", "-f", "mkdocs.yml"], cwd=root,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert "3 step image(s) and 5 page(s)/PDF(s) made" in done.stderr
+    assert "remade 3 step image(s) and 5 page(s)/PDF(s) of " in done.stderr
     files = site_files(root / "site")
     assert files >= CONTRACT
     assert not [name for name in files if name.endswith(".yml") or "assets/first" in name]
