@@ -348,7 +348,9 @@ class Build:
         options = self.options
         links = SeriesLinks(options.standalone, options.pdf, options.pdf and options.handout)
         base = "../" * src_uri.count("/")
-        return markdown.replace(SERIES_MARK, render_series(self.plan.views, links, base))
+        # Blank lines around it, whatever surrounds the mark: the list is blocks of its own.
+        listing = "\n\n" + render_series(self.plan.views, links, base).strip() + "\n\n"
+        return markdown.replace(SERIES_MARK, listing)
 
     def outputs(self) -> list[Output]:
         """The files the build makes for the site, each with the cache entry it will be."""

@@ -138,13 +138,14 @@ def test_the_home_page_lists_every_guide_by_chapter_on_every_build(
 ) -> None:
     root = project("basic")
     home = root / "guides/index.md"
-    home.write_text("# Fixture site\n\n<!-- guidesmith:series -->\n\nThe end.\n")
+    home.write_text("# Fixture site\n\nRight before it.\n<!-- guidesmith:series -->\nThe end.\n")
     (root / "guides/07-loose.yml").write_text(
         "title: Loose <guide>\norder: 7\nsteps:\n  - text: Hi\n")
     run("build", "--config-file", str(root / "mkdocs.yml"))
     html = (root / "site/index.html").read_text()
     body = html[html.index("<h1"):html.index("The end.")]
     assert "guidesmith:series" not in html
+    assert '<p>Right before it.</p>' in body and '<h2 id="chapter-1-basics">' in body
     # Chapter 1's two guides (order 5, 10), then the loose one, each with its files.
     assert [body.index(text) for text in ("Chapter 1: Basics", "Second guide", "First guide",
                                           "Loose &lt;guide&gt;")] == sorted(
