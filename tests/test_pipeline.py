@@ -138,7 +138,7 @@ def test_the_home_page_lists_every_guide_by_chapter_on_every_build(
 ) -> None:
     root = project("basic")
     home = root / "guides/index.md"
-    home.write_text("# Fixture site\n\nRight before it.\n<!-- guidesmith:series -->\nThe end.\n")
+    home.write_text("# Fixture site\n\nRight before it.<!-- guidesmith:series -->The end.\n")
     (root / "guides/07-loose.yml").write_text(
         "title: Loose <guide>\norder: 7\nsteps:\n  - text: Hi\n")
     run("build", "--config-file", str(root / "mkdocs.yml"))
