@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
@@ -71,3 +74,38 @@ def clean_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "generator", copy / "generator",
                     ignore=shutil.ignore_patterns("__pycache__"))
     return copy
+
+
+# -- a browser, and folders served on loopback, for the tests that look in Chromium ----------
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's: nothing here can download a browser build
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _demo_serve() -> Any:
+    """demo/serve.py, which serves a folder on 127.0.0.1 (for the demo app, and for sites)."""
+    spec = importlib.util.spec_from_file_location("demo_serve", REPO / "demo" / "serve.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["demo_serve"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+demo_serve = _demo_serve()
+serving = demo_serve.serving  # serving(folder) -> a context yielding its http://127.0.0.1 URL
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for one test module (Playwright's sync API: one at a time)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()

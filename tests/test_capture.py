@@ -9,7 +9,6 @@ server serve the module.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import shutil
 import socket
@@ -22,6 +21,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import CHROMIUM, serving
 from PIL import Image, ImageChops
 from rich.console import Console
 
@@ -33,7 +33,7 @@ from generator.errors import GuideErrors
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
+
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -94,33 +94,14 @@ REDACTED = {11: ("#token", "settings"), 12: ("#token", "settings")}
 MOVED_BUTTON_CSS = "\n#save-token { margin-left: 160px; }\n"
 
 
-def _demo_server() -> Any:
-    spec = importlib.util.spec_from_file_location("demo_serve", DEMO / "serve.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["demo_serve"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-serve = _demo_server()
 
 
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
-    with serve.serving(DEMO / "app") as url:
+    with serving(DEMO / "app") as url:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--disable-gpu", "--disable-background-networking"],
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(autouse=True)
@@ -296,7 +277,7 @@ def test_check_is_quiet_on_the_same_app_and_names_the_moved_steps(
         css.write(MOVED_BUTTON_CSS)
     folder = captured / "guides/assets/10-create"
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    with serve.serving(variant) as moved_url:
+    with serving(variant) as moved_url:
         moved = run_capture(captured, browser, check=True, url=moved_url,
                             diff_dir=tmp_path / "diff")
     assert moved.problems == []

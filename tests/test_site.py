@@ -10,12 +10,9 @@ tests below read those records. Screenshots go to GUIDESMITH_SHOTS_DIR when it i
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from conftest import draw_screenshot
+from conftest import CHROMIUM, draw_screenshot, serving
 
 from generator.cli import main
 from generator.theme import contrast
@@ -32,7 +29,7 @@ from generator.theme import contrast
 sync_api = pytest.importorskip("playwright.sync_api")
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
 
-CHROMIUM = Path("/usr/bin/chromium")
+
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,34 +86,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     invoke("init", str(top / "init"), "--name", "Lab guides")
     invoke("build", "--offline", "--config-file", str(top / "init" / "mkdocs.yml"))
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(top))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield {"sample": f"{base}/sample/site/", "init": f"{base}/init/site/"}
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(top) as base:
+        yield {"sample": f"{base}sample/site/", "init": f"{base}init/site/"}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            headless=True,
-        )
-        yield browser
-        browser.close()
 
 
 @dataclass

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_project
+from conftest import make_project, serving
 
 from generator.cli import main
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("zensical") is None,
                                 reason="zensical is not installed")
 CONTRACT = {
@@ -81,33 +77,21 @@ def test_a_bad_guide_keeps_the_zensical_site_as_it_was(built: Path, tmp_path: Pa
 
 @pytest.fixture(scope="module")
 def served(built: Path) -> Iterator[str]:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(built / "site"))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(built / "site") as url:
+        yield url
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 @pytest.mark.parametrize("slug", ["10-first-guide", "05-second-guide"])
-def test_every_step_image_shows_in_chromium(served: str, slug: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page()
-        failed: list[str] = []
-        page.on("requestfailed", lambda request: failed.append(request.url))
-        page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
-        page.goto(f"{served}{slug}/", wait_until="networkidle")
-        images: list[dict[str, Any]] = page.eval_on_selector_all(
-            ".gs-step img", "els => els.map(e => ({src: e.currentSrc, w: e.naturalWidth}))")
-        downloads = page.eval_on_selector_all(
-            "a[download]", "els => els.map(e => e.href)")
-        browser.close()
+def test_every_step_image_shows_in_chromium(browser: Any, served: str, slug: str) -> None:
+    page = browser.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
+    page.goto(f"{served}{slug}/", wait_until="networkidle")
+    images: list[dict[str, Any]] = page.eval_on_selector_all(
+        ".gs-step img", "els => els.map(e => ({src: e.currentSrc, w: e.naturalWidth}))")
+    downloads = page.eval_on_selector_all("a[download]", "els => els.map(e => e.href)")
+    page.close()
     assert images and all(image["w"] > 0 for image in images), images
     assert [url.rsplit("/", 1)[1] for url in downloads] == [f"{slug}.html", f"{slug}.pdf"]
     assert [url for url in failed if served in url] == []
