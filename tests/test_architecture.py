@@ -15,7 +15,7 @@ from generator import workers
 PACKAGE = Path(__file__).resolve().parents[1] / "generator"
 # From the bottom up. A module may import its own layer and those below, never above.
 LAYERS: list[set[str]] = [
-    {"errors", "fsutil", "cloudimg", "markup", "frozen", "theme", "capture"},
+    {"errors", "fsutil", "cloudimg", "markup", "frozen", "theme", "capture", "progress"},
     {"model", "cache", "yamlsource", "views", "printimages", "render.dates", "capture.browser"},
     {"loader", "annotate", "transform", "markers", "sources", "fetch", "workers",
      "yamlwriter", "schema", "importer.scribe", "capture.record"},
