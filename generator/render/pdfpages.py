@@ -61,19 +61,24 @@ def number_pdf(pdf: bytes, numbers: bytes) -> bytes:
         return save(document)
 
 
-def number_pages(pdf: Pdf, numbers: Pdf, first: int) -> None:
-    """Draw page N of `numbers` over page N of `pdf`, for every N from `first` on.
+def number_pages(pdf: Pdf, numbers: Pdf, at: int) -> None:
+    """Draw each page of `numbers` over a page of `pdf`, its first over `pdf`'s page `at`
+    (from 0), the next over the next, and so on.
 
     The page's own content is wrapped in q/Q, so the number is drawn in the page's default
     coordinates whatever the content left in the graphics state. (pikepdf's add_overlay
     wraps it too, but names the form at random, which would change the bytes every build,
     and adds it to resources that other pages may share.)
     """
+    if at < 0 or at + len(numbers.pages) > len(pdf.pages):
+        raise ValueError(
+            f"{len(numbers.pages)} page numbers from page {at + 1} for a PDF of "
+            f"{len(pdf.pages)} pages"
+        )
     save_state = pdf.make_stream(b"q\n")
     # In a tagged PDF, a page number is a pagination artifact: screen readers skip it.
     restore = pdf.make_stream(f"\nQ\n{ARTIFACT} BDC\n{NUMBER} Do\nEMC\n".encode())
-    for index in range(first, len(numbers.pages)):
-        number = numbers.pages[index]
+    for index, number in enumerate(numbers.pages, start=at):
         form = numbers.make_stream(
             _unmarked(number.obj),
             Type=Name.XObject,
