@@ -150,11 +150,16 @@ def _handout_jobs(
     workers: Workers,
 ) -> list[tuple[Companion, Future[None]]]:
     """The handout's jobs: its front once `needs` are done, then its page numbers in one
-    lane per worker, side by side, then the handout put together from them."""
-    front = workers.after(needs, submit, lay_out_front, companion)
+    lane per worker, side by side, then the handout put together from them.
+
+    The end of the build waits for them one after the other: each goes before the guides'
+    PDFs still waiting to start, which fill the workers they leave free.
+    """
+    front = workers.after(needs, submit, lay_out_front, companion, first=True)
     lanes = [
-        workers.after([front], submit, lay_out_numbers, companion, lane, workers.count)
+        workers.after([front], submit, lay_out_numbers, companion, lane, workers.count,
+                      first=True)
         for lane in range(workers.count)
     ]
-    made = workers.after(lanes, submit, make_companion, companion)
+    made = workers.after(lanes, submit, make_companion, companion, first=True)
     return [(companion, future) for future in (front, *lanes, made)]

@@ -382,11 +382,26 @@ def test_a_guide_pdf_and_the_handout_share_its_section(guide: GuideView) -> None
     cache = CountingCache()
     alone = guide_pdf(guide, site_url=SITE, cache=cache)
     assert alone == render_guide_pdf(guide, site_url=SITE)
-    assert cache.made == [section_key(guide, site_url=SITE)]
+    pages = page_count(alone)
+    assert cache.made == [section_key(guide, site_url=SITE), numbers_key(1, pages, pages)]
     cache.reset()
     handout([guide], cache=cache)
     assert len(cache.made) == 2  # the front and the page numbers
     assert section_key(guide, site_url=SITE) not in cache.made
+
+
+def test_guides_of_as_many_pages_share_their_page_numbers(series: list[GuideView]) -> None:
+    cache = CountingCache()
+    views = [series[0], series[2]]
+    pdfs = [guide_pdf(view, site_url=SITE, cache=cache) for view in views]
+    pages = page_count(pdfs[0])
+    assert page_count(pdfs[1]) == pages
+    # Laid out for the first guide, found by the second.
+    assert cache.made == [section_key(views[0], site_url=SITE), numbers_key(1, pages, pages),
+                          section_key(views[1], site_url=SITE)]
+    for data in pdfs:
+        assert [NUMBER.findall(text) for text in texts(data)] == [
+            [f"{n} / {pages}"] for n in range(1, pages + 1)]
 
 
 def test_the_front_lays_out_a_page_a_guide_not_a_page_a_page(series: list[GuideView]) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from itertools import groupby
 from typing import Protocol
 
@@ -166,8 +167,8 @@ def front_key(
 def numbers_key(
     first: int, last: int, total: int, *, paper: str = "a4", theme: Theme = DEFAULT_THEME
 ) -> str:
-    """Everything a run of the handout's page numbers shows: its pages, the total, the paper,
-    the site's colours and language."""
+    """Everything a numbers document shows (a guide's, or a run of the handout's): its pages,
+    the total, the paper, the site's colours and language."""
     return key(SECTIONS, {
         "part": "numbers",
         "pages": [first, last],
@@ -202,7 +203,25 @@ def guide_pdf(
 ) -> bytes:
     """The guide's own PDF (as render_guide_pdf), from its cached section when there is one."""
     section = cached_section(view, paper=paper, site_url=site_url, cache=cache, theme=theme)
-    return number_section(section, paper=paper, theme=theme)
+    return number_section(section, paper=paper, theme=theme,
+                          numbers=partial(cached_numbers, cache=cache))
+
+
+def cached_numbers(
+    total: int,
+    *,
+    first: int = 1,
+    last: int | None = None,
+    paper: str = "a4",
+    cache: Keeper | None = None,
+    theme: Theme = DEFAULT_THEME,
+) -> bytes:
+    """render_numbers, from `cache` when it has it: guides of as many pages share theirs."""
+    last = total if last is None else last
+    return _keep(
+        cache, numbers_key(first, last, total, paper=paper, theme=theme),
+        lambda: render_numbers(total, first=first, last=last, paper=paper, theme=theme),
+    )
 
 
 def render_front(
@@ -375,10 +394,8 @@ def _numbers(
 ) -> list[tuple[int, Pdf]]:
     """Each run's first page and its numbers document, from `cache` when it has it."""
     return [
-        (first, opened.enter_context(read_pdf(_keep(
-            cache, numbers_key(first, last, layout.total, paper=paper, theme=theme),
-            lambda first=first, last=last: render_numbers(
-                layout.total, first=first, last=last, paper=paper, theme=theme),
+        (first, opened.enter_context(read_pdf(cached_numbers(
+            layout.total, first=first, last=last, paper=paper, cache=cache, theme=theme
         ))))
         for first, last in runs
     ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -181,9 +181,15 @@ def render_numbers(
                    date=build_date(), page_numbers=True, theme=theme)
 
 
-def number_section(section: bytes, *, paper: str = "a4", theme: Theme = DEFAULT_THEME) -> bytes:
-    """A guide's PDF from its section: each page numbered "N / T" in the footer."""
-    return number_pdf(section, render_numbers(page_count(section), paper=paper, theme=theme))
+def number_section(
+    section: bytes, *, paper: str = "a4", theme: Theme = DEFAULT_THEME,
+    numbers: Callable[..., bytes] = render_numbers,
+) -> bytes:
+    """A guide's PDF from its section: each page numbered "N / T" in the footer.
+
+    `numbers` is render_numbers, or what finds its documents in a cache.
+    """
+    return number_pdf(section, numbers(page_count(section), paper=paper, theme=theme))
 
 
 def render_guide_pdf(
