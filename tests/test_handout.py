@@ -310,6 +310,15 @@ def test_numbering_a_pdf_needs_a_number_for_every_page() -> None:
         number_pdf(render_numbers(3), render_numbers(2))
 
 
+def test_numbers_drawn_over_pages_are_untagged(guide: GuideView) -> None:
+    """A tagged document's marks would name its own tags in the pages it is drawn over."""
+    section = render_section(guide, site_url=SITE)
+    with pikepdf.Pdf.open(io.BytesIO(render_numbers(2))) as numbers:
+        assert "/StructTreeRoot" not in numbers.Root
+    with pytest.raises(ValueError, match="page numbers must be laid out untagged"):
+        number_pdf(section, section)
+
+
 # -- reproducible, and incremental --------------------------------------------------------
 
 

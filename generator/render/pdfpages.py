@@ -2,8 +2,8 @@
 
 WeasyPrint lays out (render/pdf.py); this module only moves finished pages. A page gets its
 number from a numbers document, laid out by WeasyPrint from print.css with blank pages that
-carry nothing but the footer's "N / T": its page N is drawn over page N as a form XObject,
-so the number has the footer's font, colour and place, and stays real text.
+carry nothing but the footer's "N / T": each of its pages is drawn over one page as a form
+XObject, so the number has the footer's font, colour and place, and stays real text.
 
 qpdf copies pages between documents without parsing their content and writes streams as it
 found them, which makes putting a handout together several times faster than with pypdf.
@@ -33,7 +33,6 @@ from pikepdf import (
 
 NUMBER = Name("/GuidesmithNumber")
 ARTIFACT = "/Artifact << /Type /Pagination /Subtype /Footer >>"
-_MARKS = {"BDC", "BMC", "EMC", "MP", "DP"}
 
 
 def read_pdf(pdf: bytes) -> Pdf:
@@ -70,6 +69,9 @@ def number_pages(pdf: Pdf, numbers: Pdf, at: int) -> None:
     wraps it too, but names the form at random, which would change the bytes every build,
     and adds it to resources that other pages may share.)
     """
+    if Name.StructTreeRoot in numbers.Root:
+        # Its marks would name tags of its own in the pages it is drawn over.
+        raise ValueError("page numbers must be laid out untagged (render_numbers)")
     if at < 0 or at + len(numbers.pages) > len(pdf.pages):
         raise ValueError(
             f"{len(numbers.pages)} page numbers from page {at + 1} for a PDF of "
@@ -80,7 +82,7 @@ def number_pages(pdf: Pdf, numbers: Pdf, at: int) -> None:
     restore = pdf.make_stream(f"\nQ\n{ARTIFACT} BDC\n{NUMBER} Do\nEMC\n".encode())
     for index, number in enumerate(numbers.pages, start=at):
         form = numbers.make_stream(
-            _unmarked(number.obj),
+            _content(number.obj),
             Type=Name.XObject,
             Subtype=Name.Form,
             BBox=number.mediabox,
@@ -366,18 +368,12 @@ def _write_level(pdf: Pdf, parent: Dictionary, bookmarks: list[Bookmark]) -> int
     return shown
 
 
-def _unmarked(page: Dictionary) -> bytes:
-    """A page's content without its marked-content operators, in one piece.
-
-    A tagged numbers page (the handout's front) marks its footer for its own structure
-    tree; drawn over another page, those marks would name that page's tags. The number is
-    marked as an artifact where it is drawn instead.
-    """
-    kept = [
-        (operands, operator) for operands, operator in parse_content_stream(page)
-        if str(operator) not in _MARKS
-    ]
-    return unparse_content_stream(kept)
+def _content(page: Dictionary) -> bytes:
+    """A page's content, in one piece."""
+    contents = page.Contents
+    return b"\n".join(
+        part.read_bytes() for part in (contents if isinstance(contents, Array) else [contents])
+    )
 
 
 def _explicit(pdf: Pdf, destination: Object | None) -> Array | None:
