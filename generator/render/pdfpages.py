@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -25,7 +26,9 @@ from pikepdf import (
     NumberTree,
     Object,
     ObjectStreamMode,
+    Page,
     Pdf,
+    Stream,
     String,
     parse_content_stream,
     unparse_content_stream,
@@ -33,6 +36,9 @@ from pikepdf import (
 
 NUMBER = Name("/GuidesmithNumber")
 ARTIFACT = "/Artifact << /Type /Pagination /Subtype /Footer >>"
+# A marked-content sequence as WeasyPrint (pydyf) opens one: /Tag <</MCID n>> BDC.
+_MARKED = re.compile(rb"/[^\s/<>\[\]()]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC\b")
+_PAGINATION = b"/Artifact\n<</Type /Pagination>>\nBDC"
 
 
 def read_pdf(pdf: bytes) -> Pdf:
@@ -285,18 +291,41 @@ def margins_as_artifacts(data: bytes) -> bytes:
             }
             if not loose:
                 continue
-            instructions = []
-            for operands, operator in parse_content_stream(page):
-                if str(operator) == "BDC" and isinstance(operands[1], Dictionary) and int(
-                    operands[1].get(Name.MCID, -1)
-                ) in loose:
-                    operands = [Name.Artifact, Dictionary(Type=Name.Pagination)]
-                instructions.append((operands, operator))
-            page.obj.Contents = pdf.make_stream(unparse_content_stream(instructions))
+            page.obj.Contents = pdf.make_stream(_as_artifacts(page, loose))
             for mcid in loose:
                 owners[mcid] = None
             changed = True
         return save(pdf, min_version=pdf.pdf_version) if changed else data
+
+
+def _as_artifacts(page: Page, loose: set[int]) -> bytes:
+    """The page's content, the marked-content sequences numbered `loose` made artifacts.
+
+    Done on the bytes as WeasyPrint writes them (a page of contents has thousands of marked
+    leader dots: parsing it all took a fifth of laying out the handout's front), each
+    number found once; parsed and written again when they are written otherwise.
+    """
+    contents = page.obj.Contents
+    if isinstance(contents, Stream):
+        found: list[int] = []
+
+        def swap(match: re.Match[bytes]) -> bytes:
+            if int(match[1]) not in loose:
+                return match[0]
+            found.append(int(match[1]))
+            return _PAGINATION
+
+        swapped = _MARKED.sub(swap, contents.read_bytes())
+        if sorted(found) == sorted(loose):
+            return swapped
+    instructions = []
+    for operands, operator in parse_content_stream(page):
+        if str(operator) == "BDC" and isinstance(operands[1], Dictionary) and int(
+            operands[1].get(Name.MCID, -1)
+        ) in loose:
+            operands = [Name.Artifact, Dictionary(Type=Name.Pagination)]
+        instructions.append((operands, operator))
+    return unparse_content_stream(instructions)
 
 
 def _descendants(element: Dictionary) -> list[Dictionary]:
