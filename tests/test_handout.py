@@ -448,7 +448,8 @@ def test_numbers_laid_out_in_lanes_make_the_same_handout(
     assert lanes == [[numbers_key(*run, total) for run in runs[lane::2]] for lane in range(2)]
     for number, text in enumerate(pages[1:], start=2):  # across the runs' ends too
         assert NUMBER.findall(text) == [f"{number} / {total}"], text
-    assert texts(fresh) == pages
+    assert data == handout(series)  # the same bytes however many lanes laid it out
+    assert texts(fresh) == pages  # and the same pages whatever the runs' length
 
 
 def test_a_front_laid_out_for_other_page_counts_is_refused(series: list[GuideView]) -> None:
