@@ -2,11 +2,11 @@
 
 Jobs may need others first (a guide's PDF needs its images; the handout, the guides'
 PDFs): `after` starts a job as soon as the jobs it needs are done, so the cores never wait
-for a whole phase to finish. Such jobs are handed to the pool a few at a time, so that one
-the end of the build waits for (`first`) starts before those that were ready earlier but
-can wait. The workers are forked from a forkserver that has imported the
-renderers once (`warm_up`), at the start of the command, while this process reads the
-project: a rebuild that lays out one PDF does not wait half a second for WeasyPrint.
+for a whole phase to finish. It hands them to the pool a few at a time, so that a job the
+end of the build waits for (`first`) goes before those ready earlier that can wait. The
+workers are forked from a forkserver that has imported the renderers once (`warm_up`), at
+the start of the command, while this process reads the project: a rebuild that lays out
+one PDF does not wait half a second for WeasyPrint.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ class Workers:
         started = 0  # jobs handed to the pool and not done yet
         while (item := self._waiting.get()) is not None:
             if item is _DONE:
-                started = max(0, started - 1)  # a job of a pool closed since then: none
+                started = max(0, started - 1)  # (a job of a pool closed since counts none)
             elif isinstance(item, _Pending):
                 heapq.heappush(ready, (not item.first, item.order, item))
             while ready and started < self.count + QUEUED_AHEAD:
