@@ -10,7 +10,7 @@ laid-out section, which it reuses (render/handout.py). MkDocs renders pages mean
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ from generator.fsutil import read_checked
 from generator.images import Running
 from generator.progress import QUIET, Meter
 from generator.render.dates import build_date
-from generator.render.jobs import lay_out_section, make_companion
+from generator.render.jobs import lay_out_front, lay_out_numbers, lay_out_section, make_companion
 from generator.theme import DEFAULT_THEME, Theme
 from generator.views import Companion, GuideView
 from generator.workers import POOL_BROKEN, DependencyFailed, Workers
@@ -83,7 +83,8 @@ def is_missing(companion: Companion) -> bool:
 
 @dataclass(frozen=True)
 class Scheduled:
-    """The companions a build makes, each with the futures of its jobs (a PDF has two)."""
+    """The companions a build makes, each with the futures of its jobs (a PDF has two, the
+    handout one for its front, one a worker for its page numbers and the last)."""
 
     jobs: tuple[tuple[Companion, Future[None]], ...] = ()
 
@@ -121,13 +122,16 @@ def schedule(
 
     A guide's page waits for that guide's images only. Its PDF is its section, laid out
     as soon as the images are there, numbered then; the handout waits for every image and
-    for the sections being laid out, which it reuses, not for their numbering.
+    for the sections being laid out, which it reuses, not for their numbering. Its front and
+    page numbers are jobs of their own, so every worker has work after the last section.
     """
     missing = [c for c in companions if is_missing(c)]
     needs_of = {slug: [future for _, future in running] for slug, running in images.items()}
     pdfs = [c for c in missing if c.kind == "pdf"]
+    handouts = [c for c in missing if c.kind == "handout"]
     submit = workers.submit_for(
-        len(missing) + len(pdfs) + sum(map(len, needs_of.values()))
+        len(missing) + len(pdfs) + len(handouts) * (1 + workers.count)
+        + sum(map(len, needs_of.values()))
     )
     jobs: list[tuple[Companion, Future[None]]] = []
     sections: list[Future[None]] = []
@@ -138,11 +142,31 @@ def schedule(
             jobs.append((companion, sections[-1]))  # its failure is said as the PDF's
             needs = [sections[-1]]
         jobs.append((companion, workers.after(needs, submit, make_companion, companion)))
-    for companion in (c for c in missing if c.kind == "handout"):
+    for companion in handouts:
         needs = [f for slug_jobs in needs_of.values() for f in slug_jobs] + sections
-        jobs.append((companion, workers.after(needs, submit, make_companion, companion)))
-    made = [future for companion, future in jobs if future not in sections]
-    done = meter.phase("Laying out pages and PDFs", len(made))
-    for future in made:
+        jobs += _handout_jobs(companion, needs, submit, workers)
+    finals = {companion.uri: future for companion, future in jobs}  # each file's last job
+    done = meter.phase("Laying out pages and PDFs", len(finals))
+    for future in finals.values():
         future.add_done_callback(lambda _: done(1))
     return Scheduled(tuple(jobs))
+
+
+def _handout_jobs(
+    companion: Companion, needs: list[Future[object]], submit: Callable[..., Future[object]],
+    workers: Workers,
+) -> list[tuple[Companion, Future[None]]]:
+    """The handout's jobs: its front once `needs` are done, then its page numbers in one
+    lane per worker, side by side, then the handout put together from them.
+
+    The end of the build waits for them one after the other: each goes before the guides'
+    PDFs still waiting to start, which fill the workers they leave free.
+    """
+    front = workers.after(needs, submit, lay_out_front, companion, first=True)
+    lanes = [
+        workers.after([front], submit, lay_out_numbers, companion, lane, workers.count,
+                      first=True)
+        for lane in range(workers.count)
+    ]
+    made = workers.after(lanes, submit, make_companion, companion, first=True)
+    return [(companion, future) for future in (front, *lanes, made)]

@@ -104,6 +104,7 @@ class BuildPlan:
     # Under `serve`: guides whose file has errors, by slug: (their path, the errors).
     broken: dict[str, tuple[str, list[GuideError]]] = field(default_factory=dict)
     palette: Path | None = None  # the site's palette stylesheet, in the cache
+    inputs: frozenset[Path] = frozenset()  # the local files the guides read (inputs_of)
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,7 @@ class Build:
             palette = self._palette()
         self._scheduled = schedule(companions, self._running, self.workers, self.meter)
         self._plan = BuildPlan(tuple(guides), images, views, companions, tuple(warnings), broken,
-                               palette)
+                               palette, inputs_of(guides))
         return self._plan
 
     def _load(self) -> tuple[list[LoadedGuide], list[GuideError], list[LoadedGuide]]:
@@ -374,21 +375,11 @@ class Build:
             return False
         if abs_src_path is None:
             abs_src_path = self.project.docs_dir / src_uri
-        return Path(abs_src_path).resolve() not in self.inputs()
+        return Path(abs_src_path).resolve() not in self.plan.inputs
 
-    def inputs(self) -> set[Path]:
-        """The local files the guides read: screenshots and markers (not URLs), and the
-        capture records that say how captured screenshots are cropped and marked."""
-        images = {
-            (loaded.base_dir / src).resolve()
-            for loaded in self.plan.guides
-            for _, step in loaded.guide.numbered_steps()
-            if step.image is not None
-            for src in (step.image.src, step.image.marker.src if step.image.marker else "")
-            if src and "://" not in src and not src.startswith("builtin:")
-        }
-        return images | {loaded.record.resolve() for loaded in self.plan.guides
-                         if loaded.record is not None}
+    def inputs(self) -> frozenset[Path]:
+        """The local files the guides read (see `inputs_of`)."""
+        return self.plan.inputs
 
     # -- finish --------------------------------------------------------------------------
 
@@ -414,6 +405,24 @@ class Build:
     def close(self) -> None:
         self.workers.close()
         self.fetcher.close()
+
+
+def inputs_of(guides: Iterable[LoadedGuide]) -> frozenset[Path]:
+    """The local files guides read: screenshots and markers (not URLs), and the capture
+    records that say how captured screenshots are cropped and marked. Resolved, once a
+    build: the site asks of every file of the docs folder whether it is one."""
+    found = set()
+    for loaded in guides:
+        if loaded.record is not None:
+            found.add(loaded.record.resolve())
+        for _, step in loaded.guide.numbered_steps():
+            if step.image is None:
+                continue
+            marker = step.image.marker.src if step.image.marker else ""
+            for src in (step.image.src, marker):
+                if src and "://" not in src and not src.startswith("builtin:"):
+                    found.add((loaded.base_dir / src).resolve())
+    return frozenset(found)
 
 
 def _by_guide(

@@ -2,14 +2,18 @@
 
 Jobs may need others first (a guide's PDF needs its images; the handout, the guides'
 PDFs): `after` starts a job as soon as the jobs it needs are done, so the cores never wait
-for a whole phase to finish. The workers are forked from a forkserver that has imported the
-renderers once (`warm_up`), at the start of the command, while this process reads the
-project: a rebuild that lays out one PDF does not wait half a second for WeasyPrint.
+for a whole phase to finish. It hands them to the pool a few at a time, so that a job the
+end of the build waits for (`first`) goes before those ready earlier that can wait. The
+workers are forked from a forkserver that has imported the renderers once (`warm_up`), at
+the start of the command, while this process reads the project: a rebuild that lays out
+one PDF does not wait half a second for WeasyPrint.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import os
 import queue
 import signal
@@ -32,6 +36,12 @@ POOL_BROKEN = (
 # while an image job can import the image pipeline itself (the first in each worker).
 RENDERERS = ("generator.imagejobs",)
 PDF_RENDERERS = ("generator.render.jobs", "generator.render.handout", "generator.render.html")
+
+# How many of `after`'s jobs are in the pool (running or queued) beyond one a worker: one
+# each keeps every worker busy as jobs end; more would only let jobs that can wait go first.
+QUEUED_AHEAD = 1
+# Put on the starter's queue when one of `after`'s jobs is done: a place in the pool is free.
+_DONE = object()
 
 _warm = False
 
@@ -98,7 +108,8 @@ class Workers:
         self._pool: Executor | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._lifeline: Connection | None = None
-        self._waiting: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._waiting: queue.SimpleQueue[_Pending | object | None] = queue.SimpleQueue()
+        self._order = itertools.count()
         self._starter: threading.Thread | None = None
         self._lock = threading.Lock()
         self._waiting_jobs: set[_Pending] = set()
@@ -132,6 +143,7 @@ class Workers:
     def after(
         self, needs: Sequence[Future[Any]], submit: Callable[..., Future[Any]],
         fn: Callable[..., Any], *args: Any, target: Future[Any] | None = None,
+        first: bool = False,
     ) -> Future[Any]:
         """`submit(fn, *args)` once every future in `needs` is done; its result's future
         (`target` when given).
@@ -140,8 +152,10 @@ class Workers:
         DependencyFailed. Jobs are started from a thread of this class, never from the
         caller (starting a worker process can wait for the forkserver to be ready) nor from
         the callback of another job's future (a pool's own thread must not submit to it).
+        A few at a time (a worker's worth and QUEUED_AHEAD), in the order they became
+        ready, except that a job marked `first` goes before any that is not.
         """
-        pending = _Pending(list(needs), submit, fn, args, target or Future())
+        pending = _Pending(list(needs), submit, fn, args, target or Future(), first)
         if not pending.needs:
             self._ready(pending)
             return pending.target
@@ -161,6 +175,7 @@ class Workers:
 
     def _ready(self, pending: _Pending) -> None:
         with self._lock:
+            pending.order = next(self._order)
             if self._starter is None:
                 self._starter = threading.Thread(
                     target=self._start_waiting, name="guidesmith-starter", daemon=True
@@ -169,20 +184,35 @@ class Workers:
         self._waiting.put(pending)
 
     def _start_waiting(self) -> None:
-        while (pending := self._waiting.get()) is not None:
-            self._start(pending)
+        ready: list[tuple[bool, int, _Pending]] = []
+        started = 0  # jobs handed to the pool and not done yet
+        while (item := self._waiting.get()) is not None:
+            if item is _DONE:
+                started = max(0, started - 1)  # (a job of a pool closed since counts none)
+            elif isinstance(item, _Pending):
+                heapq.heappush(ready, (not item.first, item.order, item))
+            while ready and started < self.count + QUEUED_AHEAD:
+                if self._start(heapq.heappop(ready)[2]):
+                    started += 1
+        for _, _, pending in ready:  # closed: never started
+            pending.target.cancel()
 
-    def _start(self, pending: _Pending) -> None:
+    def _start(self, pending: _Pending) -> bool:
+        """Hand `pending` to its pool; whether it went (not cancelled nor skipped)."""
         target = pending.target
         if not target.set_running_or_notify_cancel():
-            return
+            return False
         if any(need.cancelled() or need.exception() for need in pending.needs):
             target.set_exception(DependencyFailed())
-            return
+            return False
         try:
-            _forward(pending.submit(pending.fn, *pending.args), target)
+            running = pending.submit(pending.fn, *pending.args)
         except Exception as exc:  # e.g. the pool is shut down or broken
             target.set_exception(exc)
+            return False
+        _forward(running, target)
+        running.add_done_callback(lambda _: self._waiting.put(_DONE))
+        return True
 
     def close(self) -> None:
         """Stop the starter thread, then the pool and thread; jobs not started are cancelled.
@@ -217,6 +247,7 @@ class _Pending:
     def __init__(
         self, needs: list[Future[Any]], submit: Callable[..., Future[Any]],
         fn: Callable[..., Any], args: tuple[Any, ...], target: Future[Any],
+        first: bool,
     ) -> None:
         self.needs = needs
         self.remaining = len(needs)
@@ -224,6 +255,8 @@ class _Pending:
         self.fn = fn
         self.args = args
         self.target = target
+        self.first = first
+        self.order = 0  # when it became ready: the first ready starts first
 
 
 def _forward(source: Future[Any], target: Future[Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import make_project, serve_second_screenshot
 from PIL import Image
+from pypdf import PdfReader
 
 from generator.cli import main
 
@@ -77,6 +79,15 @@ def test_navigation_follows_chapter_and_order(site: Path) -> None:
     html = (site / "index.html").read_text()
     nav = html[html.index('class="md-nav md-nav--primary"'):]
     assert nav.index("Chapter 1: Basics") < nav.index("Second guide") < nav.index("First guide")
+
+
+def test_the_handout_numbers_every_page_after_the_cover_of_the_total(site: Path) -> None:
+    """Its front, page numbers and assembly are jobs of their own, in parallel lanes."""
+    pages = [page.extract_text() for page in PdfReader(site / "handout.pdf").pages]
+    total = len(pages)
+    assert total > 3
+    assert [re.findall(r"\b\d+ / \d+\b", text) for text in pages] == [[]] + [
+        [f"{number} / {total}"] for number in range(2, total + 1)]
 
 
 def test_source_screenshots_and_guide_files_are_not_published(site: Path) -> None:

@@ -24,11 +24,16 @@ from test_render_pdf import LARGE, SITE, MakeGuide, bookmarks, outline, words, w
 
 from generator.markup import render_markdown
 from generator.printimages import paper_named
+from generator.render import handout as handout_module
 from generator.render.handout import (
+    FrontLayout,
     assemble,
     build_handout,
     front_key,
     guide_pdf,
+    keep_front,
+    keep_numbers,
+    numbers_key,
     plan_handout,
     render_front,
     section_key,
@@ -114,6 +119,15 @@ def test_plan_handout_starts_each_guide_after_the_ones_before() -> None:
     assert plan_handout([3, 1, 2], 2) == [3, 6, 7]
     assert plan_handout([5], 1) == [2]
     assert plan_handout([], 2) == []
+
+
+def test_page_numbers_are_laid_out_in_runs_from_the_contents_to_the_last_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert FrontLayout(3, 2, 130).runs() == [(2, 65), (66, 129), (130, 130)]
+    assert FrontLayout(2, 2, 3).runs() == [(2, 3)]
+    monkeypatch.setattr(handout_module, "NUMBERS_PER_RUN", 2)
+    assert FrontLayout(2, 2, 7).runs() == [(2, 3), (4, 5), (6, 7)]
 
 
 # -- what the handout shows ---------------------------------------------------------------
@@ -264,7 +278,7 @@ def test_the_handout_keeps_the_guides_anchors_and_leaves_the_blank_pages_behind(
         anchor = guide_anchor(view)
         assert reader.get_destination_page_number(names[anchor]) + 1 == start
         assert reader.get_destination_page_number(names[f"{anchor}-step-1"]) + 1 == start
-    assert not any(name.startswith("guide-") and name[6:].isdigit() for name in names)
+    assert not any(re.fullmatch(r"guide-\d+(-pages-\d+)?", name) for name in names)
     with pikepdf.Pdf.open(io.BytesIO(data)) as pdf:
         pages = [obj for obj in pdf.objects
                  if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Page"]
@@ -294,6 +308,15 @@ def test_a_number_is_drawn_after_the_page_restores_its_graphics_state(guide: Gui
 def test_numbering_a_pdf_needs_a_number_for_every_page() -> None:
     with pytest.raises(ValueError, match="2 page numbers for a PDF of 3 pages"):
         number_pdf(render_numbers(3), render_numbers(2))
+
+
+def test_numbers_drawn_over_pages_are_untagged(guide: GuideView) -> None:
+    """A tagged document's marks would name its own tags in the pages it is drawn over."""
+    section = render_section(guide, site_url=SITE)
+    with pikepdf.Pdf.open(io.BytesIO(render_numbers(2))) as numbers:
+        assert "/StructTreeRoot" not in numbers.Root
+    with pytest.raises(ValueError, match="page numbers must be laid out untagged"):
+        number_pdf(section, section)
 
 
 # -- reproducible, and incremental --------------------------------------------------------
@@ -326,7 +349,7 @@ def test_the_document_id_is_made_from_the_content() -> None:
 def test_one_edited_step_lays_out_that_guide_s_section_only(series: list[GuideView]) -> None:
     cache = CountingCache()
     handout(series, cache=cache)
-    assert len(cache.made) == len(series) + 1  # the sections and the front
+    assert len(cache.made) == len(series) + 2  # the sections, the front, one run of numbers
 
     cache.reset()
     handout(series, cache=cache)
@@ -355,11 +378,12 @@ def test_a_guide_that_changes_length_lays_out_the_front_again(
     longer_counts = counts_in(cache, views)
     assert longer_counts[0] > counts[0]
     labels = {"site_name": "Net Workshop", "title": "Lab handout", "site_url": SITE}
+    pages = texts(data)
     assert cache.made == [
-        section_key(longer, site_url=SITE), front_key(views, longer_counts, **labels)
+        section_key(longer, site_url=SITE), front_key(views, longer_counts, **labels),
+        numbers_key(2, len(pages), len(pages)),  # the total changed
     ]
     assert data == handout(views)
-    pages = texts(data)
     assert NUMBER.findall(pages[-1]) == [f"{len(pages)} / {len(pages)}"]
 
 
@@ -367,10 +391,65 @@ def test_a_guide_pdf_and_the_handout_share_its_section(guide: GuideView) -> None
     cache = CountingCache()
     alone = guide_pdf(guide, site_url=SITE, cache=cache)
     assert alone == render_guide_pdf(guide, site_url=SITE)
-    assert cache.made == [section_key(guide, site_url=SITE)]
+    pages = page_count(alone)
+    assert cache.made == [section_key(guide, site_url=SITE), numbers_key(1, pages, pages)]
     cache.reset()
     handout([guide], cache=cache)
-    assert len(cache.made) == 1 and cache.made[0] != section_key(guide, site_url=SITE)
+    assert len(cache.made) == 2  # the front and the page numbers
+    assert section_key(guide, site_url=SITE) not in cache.made
+
+
+def test_guides_of_as_many_pages_share_their_page_numbers(series: list[GuideView]) -> None:
+    cache = CountingCache()
+    views = [series[0], series[2]]
+    pdfs = [guide_pdf(view, site_url=SITE, cache=cache) for view in views]
+    pages = page_count(pdfs[0])
+    assert page_count(pdfs[1]) == pages
+    # Laid out for the first guide, found by the second.
+    assert cache.made == [section_key(views[0], site_url=SITE), numbers_key(1, pages, pages),
+                          section_key(views[1], site_url=SITE)]
+    for data in pdfs:
+        assert [NUMBER.findall(text) for text in texts(data)] == [
+            [f"{n} / {pages}"] for n in range(1, pages + 1)]
+
+
+def test_the_front_lays_out_a_page_a_guide_not_a_page_a_page(series: list[GuideView]) -> None:
+    counts = [3, 40, 7]
+    front = render_front(series, counts, site_name="S", site_url=SITE)
+    assert page_count(front) == 2 + len(series)  # cover, contents, a page a guide
+    contents = texts(front)[1]
+    for view, start in zip(series, plan_handout(counts, 2), strict=True):
+        assert re.search(rf"{re.escape(view.title)} \.+ ?{start}\b", contents), contents
+    assert plan_handout(counts, 2) == [3, 6, 46]
+
+
+def test_numbers_laid_out_in_lanes_make_the_same_handout(
+    series: list[GuideView], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = handout(series)
+    monkeypatch.setattr(handout_module, "NUMBERS_PER_RUN", 2)
+    cache = CountingCache()
+    labels = {"site_name": "Net Workshop", "title": "Lab handout", "site_url": SITE}
+    keep_front(series, cache=cache, **labels)
+    made_before = len(cache.made)
+    assert made_before == len(series) + 1  # the sections it reads, and itself
+    lanes = []
+    for lane in range(2):
+        cache.reset()
+        keep_numbers(series, lane, 2, cache=cache, **labels)
+        lanes.append(list(cache.made))
+    cache.reset()
+    data = handout(series, cache=cache)
+    assert cache.made == []  # the front and every run were there
+    pages = texts(data)
+    total = len(pages)
+    runs = [(first, min(first + 1, total)) for first in range(2, total + 1, 2)]
+    assert len(runs) > 2  # both lanes had work
+    assert lanes == [[numbers_key(*run, total) for run in runs[lane::2]] for lane in range(2)]
+    for number, text in enumerate(pages[1:], start=2):  # across the runs' ends too
+        assert NUMBER.findall(text) == [f"{number} / {total}"], text
+    assert data == handout(series)  # the same bytes however many lanes laid it out
+    assert texts(fresh) == pages  # and the same pages whatever the runs' length
 
 
 def test_a_front_laid_out_for_other_page_counts_is_refused(series: list[GuideView]) -> None:

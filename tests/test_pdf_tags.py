@@ -10,6 +10,7 @@ reader altogether, must see the document as tagged.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from dataclasses import replace
@@ -21,8 +22,10 @@ import test_render_pdf as shared
 from pikepdf import Array, Dictionary, Name
 from test_render_pdf import SITE, write
 
-from generator.render.handout import build_handout
-from generator.render.pdf import render_guide_pdf
+from generator.render import pdf as pdf_module
+from generator.render import pdfpages
+from generator.render.handout import build_handout, render_front
+from generator.render.pdf import render_guide_pdf, render_section
 from generator.theme import theme_for
 from generator.views import GuideView
 
@@ -165,6 +168,35 @@ def test_running_titles_and_chapters_in_the_margins_are_artifacts(guide: GuideVi
             # The running title (and the number drawn over the page): pagination.
             assert len(artifacts) >= 2
             assert {str(a.get(Name.Type)) for a in artifacts} == {"/Pagination"}
+
+
+def test_margins_become_the_same_artifacts_found_in_the_bytes_or_parsed(
+    guide: GuideView, series: list[GuideView], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick way (WeasyPrint's bytes, edited in place) and the sure way (every
+    instruction parsed and written again) give the same instructions."""
+    monkeypatch.setattr(pdf_module, "margins_as_artifacts", lambda data: data)
+    raws = [
+        render_section(guide, site_url=SITE),
+        render_front(series, [3, 40, 7], site_name="S", site_url=SITE),
+    ]
+    monkeypatch.undo()
+    quick = [pdfpages.margins_as_artifacts(raw) for raw in raws]
+    monkeypatch.setattr(pdfpages, "_MARKED", re.compile(rb"(?!)(\d)"))  # never found
+    sure = [pdfpages.margins_as_artifacts(raw) for raw in raws]
+    for fast, slow in zip(quick, sure, strict=True):
+        assert fast != slow
+        with read(fast) as one, read(slow) as other:
+            check_tree(one)
+            pages = list(zip(one.pages, other.pages, strict=True))
+            artifacts = 0
+            for page, same in pages:
+                ours = pikepdf.parse_content_stream(page)
+                assert [(list(a), str(b)) for a, b in ours] == [
+                    (list(a), str(b)) for a, b in pikepdf.parse_content_stream(same)]
+                artifacts += sum(1 for operands, operator in ours
+                                 if str(operator) == "BDC" and operands[0] == Name.Artifact)
+            assert artifacts >= 2  # running titles
 
 
 def test_tagged_pdfs_are_the_same_bytes_every_time(

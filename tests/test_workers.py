@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from concurrent.futures import CancelledError, Future
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -72,6 +73,35 @@ def test_a_job_that_needs_nothing_starts_at_once_and_its_failure_is_its_own(
 
     with pytest.raises(RuntimeError, match="layout failed"):
         workers.after([], _Inline().submit, fails).result(timeout=5)
+
+
+def test_a_job_marked_first_starts_before_those_ready_earlier(workers: Workers) -> None:
+    started: list[str] = []
+    running: dict[str, Future] = {}
+
+    def submit(_: object, name: str) -> Future:
+        started.append(name)
+        running[name] = Future()
+        return running[name]
+
+    def until(count: int) -> list[str]:
+        deadline = time.monotonic() + 5
+        while len(started) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return started
+
+    for name in ("a", "b"):  # the one worker's job and the one queued ahead of it
+        workers.after([], submit, None, name)
+    assert until(2) == ["a", "b"]
+    for name, first in (("c", False), ("d", False), ("e", True)):
+        workers.after([], submit, None, name, first=first)
+    time.sleep(0.2)
+    assert started == ["a", "b"]  # no place for them yet
+    running["a"].set_result(None)
+    assert until(3) == ["a", "b", "e"]
+    running["b"].set_result(None)
+    running["e"].set_result(None)
+    assert until(5) == ["a", "b", "e", "c", "d"]
 
 
 def test_chains_run_in_order_through_worker_processes(workers: Workers) -> None:

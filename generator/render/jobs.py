@@ -1,4 +1,5 @@
-"""The jobs that make companion files (standalone page, guide PDF, handout) in the workers.
+"""The jobs that make companion files (standalone page, guide PDF, handout) in the workers,
+and the parts they are made of (a guide's section; the handout's front and page numbers).
 
 This module and what it imports are what a worker needs to unpickle a job: nothing of the
 guide model or the image pipeline. The renderers are imported inside the jobs, so the build
@@ -42,3 +43,23 @@ def lay_out_section(companion: Companion) -> None:
 
     cached_section(companion.views[0], paper=companion.paper, site_url=companion.site_url,
                    cache=Store(companion.sections), theme=companion.theme)
+
+
+def lay_out_front(companion: Companion) -> None:
+    """Lay out the handout's front into the section cache (runs in a worker process), from
+    the sections there: its page count is what the page numbers wait for."""
+    from generator.render.handout import keep_front  # see make_companion
+
+    keep_front(list(companion.views), site_name=companion.site_name, paper=companion.paper,
+               site_url=companion.site_url, cache=Store(companion.sections),
+               theme=companion.theme)
+
+
+def lay_out_numbers(companion: Companion, lane: int, lanes: int) -> None:
+    """Lay out lane `lane` of `lanes` of the handout's page numbers into the section cache
+    (runs in a worker process; the other lanes run beside it)."""
+    from generator.render.handout import keep_numbers  # see make_companion
+
+    keep_numbers(list(companion.views), lane, lanes, site_name=companion.site_name,
+                 paper=companion.paper, site_url=companion.site_url,
+                 cache=Store(companion.sections), theme=companion.theme)

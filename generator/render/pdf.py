@@ -20,7 +20,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -166,19 +166,30 @@ def render_section(
 
 
 @lru_cache(maxsize=64)
-def render_numbers(total: int, *, paper: str = "a4", theme: Theme = DEFAULT_THEME) -> bytes:
-    """`total` blank pages numbered "1 / total" to "total / total", as guide footers show them.
+def render_numbers(
+    total: int, *, first: int = 1, last: int | None = None, paper: str = "a4",
+    theme: Theme = DEFAULT_THEME,
+) -> bytes:
+    """Blank pages numbered "first / total" to "last / total" (by default all `total`), as
+    footers show them: a guide's numbers, or one run of the handout's.
 
     Untagged: only ever drawn over other pages, as their pagination artifact (pdfpages.py).
     """
     sheet = paper_named(paper)
-    return lay_out("print_numbers.html", {}, variant=None, total=total, paper=sheet,
+    return lay_out("print_numbers.html", {}, variant=None, first=first,
+                   last=total if last is None else last, total=total, paper=sheet,
                    date=build_date(), page_numbers=True, theme=theme)
 
 
-def number_section(section: bytes, *, paper: str = "a4", theme: Theme = DEFAULT_THEME) -> bytes:
-    """A guide's PDF from its section: each page numbered "N / T" in the footer."""
-    return number_pdf(section, render_numbers(page_count(section), paper=paper, theme=theme))
+def number_section(
+    section: bytes, *, paper: str = "a4", theme: Theme = DEFAULT_THEME,
+    numbers: Callable[..., bytes] = render_numbers,
+) -> bytes:
+    """A guide's PDF from its section: each page numbered "N / T" in the footer.
+
+    `numbers` is render_numbers, or what finds its documents in a cache.
+    """
+    return number_pdf(section, numbers(page_count(section), paper=paper, theme=theme))
 
 
 def render_guide_pdf(

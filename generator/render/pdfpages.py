@@ -2,8 +2,8 @@
 
 WeasyPrint lays out (render/pdf.py); this module only moves finished pages. A page gets its
 number from a numbers document, laid out by WeasyPrint from print.css with blank pages that
-carry nothing but the footer's "N / T": its page N is drawn over page N as a form XObject,
-so the number has the footer's font, colour and place, and stays real text.
+carry nothing but the footer's "N / T": each of its pages is drawn over one page as a form
+XObject, so the number has the footer's font, colour and place, and stays real text.
 
 qpdf copies pages between documents without parsing their content and writes streams as it
 found them, which makes putting a handout together several times faster than with pypdf.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -25,7 +26,9 @@ from pikepdf import (
     NumberTree,
     Object,
     ObjectStreamMode,
+    Page,
     Pdf,
+    Stream,
     String,
     parse_content_stream,
     unparse_content_stream,
@@ -33,7 +36,9 @@ from pikepdf import (
 
 NUMBER = Name("/GuidesmithNumber")
 ARTIFACT = "/Artifact << /Type /Pagination /Subtype /Footer >>"
-_MARKS = {"BDC", "BMC", "EMC", "MP", "DP"}
+# A marked-content sequence as WeasyPrint (pydyf) opens one: /Tag <</MCID n>> BDC.
+_MARKED = re.compile(rb"/[^\s/<>\[\]()]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC\b")
+_PAGINATION = b"/Artifact\n<</Type /Pagination>>\nBDC"
 
 
 def read_pdf(pdf: bytes) -> Pdf:
@@ -61,21 +66,29 @@ def number_pdf(pdf: bytes, numbers: bytes) -> bytes:
         return save(document)
 
 
-def number_pages(pdf: Pdf, numbers: Pdf, first: int) -> None:
-    """Draw page N of `numbers` over page N of `pdf`, for every N from `first` on.
+def number_pages(pdf: Pdf, numbers: Pdf, at: int) -> None:
+    """Draw each page of `numbers` over a page of `pdf`, its first over `pdf`'s page `at`
+    (from 0), the next over the next, and so on.
 
     The page's own content is wrapped in q/Q, so the number is drawn in the page's default
     coordinates whatever the content left in the graphics state. (pikepdf's add_overlay
     wraps it too, but names the form at random, which would change the bytes every build,
     and adds it to resources that other pages may share.)
     """
+    if Name.StructTreeRoot in numbers.Root:
+        # Its marks would name tags of its own in the pages it is drawn over.
+        raise ValueError("page numbers must be laid out untagged (render_numbers)")
+    if at < 0 or at + len(numbers.pages) > len(pdf.pages):
+        raise ValueError(
+            f"{len(numbers.pages)} page numbers from page {at + 1} for a PDF of "
+            f"{len(pdf.pages)} pages"
+        )
     save_state = pdf.make_stream(b"q\n")
     # In a tagged PDF, a page number is a pagination artifact: screen readers skip it.
     restore = pdf.make_stream(f"\nQ\n{ARTIFACT} BDC\n{NUMBER} Do\nEMC\n".encode())
-    for index in range(first, len(numbers.pages)):
-        number = numbers.pages[index]
+    for index, number in enumerate(numbers.pages, start=at):
         form = numbers.make_stream(
-            _unmarked(number.obj),
+            _content(number.obj),
             Type=Name.XObject,
             Subtype=Name.Form,
             BBox=number.mediabox,
@@ -278,18 +291,41 @@ def margins_as_artifacts(data: bytes) -> bytes:
             }
             if not loose:
                 continue
-            instructions = []
-            for operands, operator in parse_content_stream(page):
-                if str(operator) == "BDC" and isinstance(operands[1], Dictionary) and int(
-                    operands[1].get(Name.MCID, -1)
-                ) in loose:
-                    operands = [Name.Artifact, Dictionary(Type=Name.Pagination)]
-                instructions.append((operands, operator))
-            page.obj.Contents = pdf.make_stream(unparse_content_stream(instructions))
+            page.obj.Contents = pdf.make_stream(_as_artifacts(page, loose))
             for mcid in loose:
                 owners[mcid] = None
             changed = True
         return save(pdf, min_version=pdf.pdf_version) if changed else data
+
+
+def _as_artifacts(page: Page, loose: set[int]) -> bytes:
+    """The page's content, the marked-content sequences numbered `loose` made artifacts.
+
+    Done on the bytes as WeasyPrint writes them (a page of contents has thousands of marked
+    leader dots: parsing it all took a fifth of laying out the handout's front), each
+    number found once; parsed and written again when they are written otherwise.
+    """
+    contents = page.obj.Contents
+    if isinstance(contents, Stream):
+        found: list[int] = []
+
+        def swap(match: re.Match[bytes]) -> bytes:
+            if int(match[1]) not in loose:
+                return match[0]
+            found.append(int(match[1]))
+            return _PAGINATION
+
+        swapped = _MARKED.sub(swap, contents.read_bytes())
+        if sorted(found) == sorted(loose):
+            return swapped
+    instructions = []
+    for operands, operator in parse_content_stream(page):
+        if str(operator) == "BDC" and isinstance(operands[1], Dictionary) and int(
+            operands[1].get(Name.MCID, -1)
+        ) in loose:
+            operands = [Name.Artifact, Dictionary(Type=Name.Pagination)]
+        instructions.append((operands, operator))
+    return unparse_content_stream(instructions)
 
 
 def _descendants(element: Dictionary) -> list[Dictionary]:
@@ -361,18 +397,12 @@ def _write_level(pdf: Pdf, parent: Dictionary, bookmarks: list[Bookmark]) -> int
     return shown
 
 
-def _unmarked(page: Dictionary) -> bytes:
-    """A page's content without its marked-content operators, in one piece.
-
-    A tagged numbers page (the handout's front) marks its footer for its own structure
-    tree; drawn over another page, those marks would name that page's tags. The number is
-    marked as an artifact where it is drawn instead.
-    """
-    kept = [
-        (operands, operator) for operands, operator in parse_content_stream(page)
-        if str(operator) not in _MARKS
-    ]
-    return unparse_content_stream(kept)
+def _content(page: Dictionary) -> bytes:
+    """A page's content, in one piece."""
+    contents = page.Contents
+    return b"\n".join(
+        part.read_bytes() for part in (contents if isinstance(contents, Array) else [contents])
+    )
 
 
 def _explicit(pdf: Pdf, destination: Object | None) -> Array | None:
