@@ -201,8 +201,7 @@ def render_job(job: RenderJob) -> list[str]:
                   warnings=notes)
     if job.print_box is not None:  # while the pixels are in memory: no decoding it again
         stand_in = job.source is None and job.source_path is None and spec.format == "jpeg"
-        keep_print_version(rendered, job.out_path, job.print_box,
-                           as_encoded=data if stand_in else None)
+        keep_print_version(rendered, job.out_path, job.print_box, as_is=stand_in)
     return notes
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import PIL.Image
 
-from generator.fsutil import atomic_write
+from generator.fsutil import atomic_write, publish
 
 MM_PER_INCH = 25.4
 PRINT_DPI = 200
@@ -82,22 +82,24 @@ def print_jpeg(path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY) ->
     except FileNotFoundError:
         pass
     with PIL.Image.open(path) as opened:
-        return keep_print_version(opened.copy(), path, box, quality)
+        keep_print_version(opened.copy(), path, box, quality)
+    return kept.read_bytes()
 
 
 def keep_print_version(
     image: PIL.Image.Image, path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY,
-    *, as_encoded: bytes | None = None,
-) -> bytes:
+    *, as_is: bool = False,
+) -> None:
     """Encode the print version of `image`, the rendering kept at `path`, and keep it.
 
-    `as_encoded`: the rendering's own JPEG, kept as it is when it fits `box`: for a stand-in,
-    whose flat panel is small at any quality, encoding it again would only cost time.
+    `as_is`: the rendering (a JPEG) is its own print version when it fits `box`, linked, not
+    encoded again: for a stand-in, whose flat panel is small at any quality.
     """
-    fits = image.width <= box[0] and image.height <= box[1]
-    data = as_encoded if as_encoded is not None and fits else encode_for_print(image, box, quality)
-    atomic_write(print_path(path, box, quality), data)
-    return data
+    kept = print_path(path, box, quality)
+    if as_is and image.width <= box[0] and image.height <= box[1]:
+        publish(path, kept)  # a hard link: the cache replaces entries, never edits them
+    else:
+        atomic_write(kept, encode_for_print(image, box, quality))
 
 
 def encode_for_print(image: PIL.Image.Image, box: tuple[int, int], quality: int) -> bytes:

@@ -245,8 +245,9 @@ def paste_clipped(base: PILImage.Image, overlay: PILImage.Image, at: Point) -> P
 
     Pillow's `alpha_composite(dest=...)` rejects negative offsets, but a marker for a click
     near the top-left edge legitimately starts above or left of the image: crop the overlay
-    to the part that lands inside first. Returns a new image: RGB stays RGB (blending
-    only the marker's pixels, the common and cheap case), anything else becomes RGBA.
+    to the part that lands inside first. An RGB `base` (the common case, the render's own
+    image) is drawn on where it is and returned: only the marker's pixels are blended.
+    Anything else becomes a new RGBA image.
     """
     left, top = at
     visible = (
@@ -258,11 +259,10 @@ def paste_clipped(base: PILImage.Image, overlay: PILImage.Image, at: Point) -> P
     seen = visible[2] > visible[0] and visible[3] > visible[1]
     dest = (max(0, left), max(0, top))
     if base.mode == "RGB":
-        result = base.copy()
         if seen:
             part = overlay.crop(visible)
-            result.paste(part, dest, part)  # "over" an opaque base, on the marker's box only
-        return result
+            base.paste(part, dest, part)  # "over" an opaque base, on the marker's box only
+        return base
     result = base.convert("RGBA")  # always a copy, even from RGBA
     if seen:
         result.alpha_composite(overlay.crop(visible), dest=dest)
@@ -432,7 +432,10 @@ def encode(img: PILImage.Image, fmt: str, quality: int) -> bytes:
 
 
 def _bare(img: PILImage.Image) -> PILImage.Image:
-    """A copy of `img` without `info`, so no metadata reaches the encoder."""
+    """`img` without `info`, so no metadata reaches the encoder: a copy only when it has
+    some (copying a 1120 px image costs as much as encoding it)."""
+    if not img.info:
+        return img
     bare = img.copy()
     bare.info = {}
     return bare
