@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -137,15 +138,22 @@ def publish(source: Path, target: Path) -> None:
 
     A link costs no copying, and is safe: the cache replaces an entry with a new file
     (atomic_write) and never writes one in place, so a published file never changes under
-    a reader. Linking fails across filesystems (a cache elsewhere); then it is copied.
+    a reader. Linking fails across filesystems (a cache elsewhere); then it is copied. The
+    link (or copy) is made under a temp name and renamed over `target`, so a reader, or a
+    second publisher of the same entry, never sees `target` missing or half-copied.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileNotFoundError):
-        target.unlink()
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
     try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+        try:
+            os.link(source, temp)
+        except OSError:
+            shutil.copyfile(source, temp)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
 
 
 def swap_in(new: Path, target: Path) -> None:

@@ -78,7 +78,8 @@ class ImagePlan:
 
     @property
     def jobs(self) -> int:
-        return sum(len(guide.jobs) for guide in self.guides)
+        """How many images are rendered: steps that show the same image share one job."""
+        return len({p.image.path for guide in self.guides for p in guide.jobs})
 
 
 @dataclass(frozen=True)
@@ -335,14 +336,18 @@ def submit_images(
     run = workers.submit_for(plan.jobs)
     job_fn = verify_job if verify else render_job
     done = meter.phase("Checking screenshots" if verify else "Rendering step images", plan.jobs)
-    running = {
-        guide.loaded.slug: [(p, run(job_fn, p.job)) for p in guide.jobs]
+    started: dict[Path, Future[list[str]]] = {}  # one job an image, however many show it
+
+    def start(planned: PlannedImage) -> Future[list[str]]:
+        if planned.image.path not in started:
+            started[planned.image.path] = run(job_fn, planned.job)
+            started[planned.image.path].add_done_callback(lambda _: done(1))
+        return started[planned.image.path]
+
+    return {
+        guide.loaded.slug: [(p, start(p)) for p in guide.jobs]
         for guide in plan.guides
     }
-    for jobs in running.values():
-        for _, future in jobs:
-            future.add_done_callback(lambda _: done(1))
-    return running
 
 
 def collect_images(plan: ImagePlan, running: Running, workers: Workers) -> list[GuideError]:

@@ -113,3 +113,21 @@ def test_a_placeholder_is_drawn_at_its_output_size_never_the_source_s(
     with PIL.Image.open(tmp_path / "a.jpg") as shown:
         assert shown.size == (1120, 747)
     assert max(w * h for w, h in made) <= 1120 * 747  # 600 megapixels were never drawn
+
+
+def test_steps_that_show_the_same_image_share_one_job(root: Path) -> None:
+    guide = root / "guides/05-second-guide.yml"
+    text = guide.read_text()
+    step = text[text.index("  - text: Look"):]
+    guide.write_text(text + step.replace("Look at the picture", "Look again"))
+    plan = plan_of(root)
+    second = next(g for g in plan.guides if g.loaded.slug == "05-second-guide")
+    assert second.images[1].path == second.images[2].path
+    assert plan.jobs == 3  # not 4: the same pixels are rendered once
+    workers = Workers(2)
+    try:
+        running = submit_images(plan, workers)
+        assert running["05-second-guide"][0][1] is running["05-second-guide"][1][1]
+        assert collect_images(plan, running, workers) == []
+    finally:
+        workers.close()
