@@ -1,8 +1,8 @@
 """Draw a step's annotations on its screenshot: redaction, highlights, arrows, badges, zoom.
 
-Pure: PIL images and the model in, PIL images and warnings out; nothing of ours but
-`generator.model` is imported (the only file read is a system font). transform.render calls
-these in a fixed order: `redact` the source -> crop and resize -> `draw` the highlights,
+Pure: PIL images and the model in, PIL images out, and notes (warnings) from the geometry
+alone; nothing of ours but `generator.model` is imported (the only file read is a system
+font). transform.render calls these in a fixed order: `redact` the source -> crop and resize -> `draw` the highlights,
 arrows and labels -> `zoom` inset -> the click marker, which stays on top.
 
 Coordinates are source pixels, so they survive re-cropping and resizing; a `Frame` maps them
@@ -99,8 +99,9 @@ class Frame:
 
 def redact(
     img: PILImage.Image, redactions: list[Redaction], full_size: Size | None = None
-) -> tuple[PILImage.Image, list[str]]:
-    """`img` (RGB or RGBA) with every redaction box made unreadable; and warnings.
+) -> PILImage.Image:
+    """`img` (RGB or RGBA) with every redaction box made unreadable (what the author should
+    know of the boxes is `redaction_notes`).
 
     Boxes are in the original's pixels; `full_size` is the original's size when `img` was
     decoded smaller (a JPEG draft): boxes are scaled onto it and widened to whole pixels, so
@@ -123,7 +124,7 @@ def redact(
         height = inside[3] - inside[1]  # in the original's pixels, so sizes do not depend on sx
         patch = _hidden(out.crop(area), redaction.style, height, sy)
         out.paste(patch if out.mode == patch.mode else patch.convert(out.mode), area[:2])
-    return out, [note.message for note in redaction_notes(redactions, (full_w, full_h))]
+    return out
 
 
 def _within(box: Box, size: Size) -> Box | None:
@@ -196,8 +197,9 @@ def _snap_levels(img: PILImage.Image, step: int) -> PILImage.Image:
 # --- highlights, arrows and labels (on the output) ---------------------------------------
 
 
-def draw(img: PILImage.Image, spec: ImageSpec, frame: Frame) -> tuple[PILImage.Image, list[str]]:
-    """`img` with the spec's highlights, then arrows, then labels drawn on it; and warnings."""
+def draw(img: PILImage.Image, spec: ImageSpec, frame: Frame) -> PILImage.Image:
+    """`img` with the spec's highlights, then arrows, then labels drawn on it (what they
+    lose to the crop is `drawing_notes`)."""
     out = img.copy()
     for highlight in spec.highlight:
         _draw_highlight(out, highlight, frame)
@@ -205,7 +207,7 @@ def draw(img: PILImage.Image, spec: ImageSpec, frame: Frame) -> tuple[PILImage.I
         _draw_arrow(out, arrow, frame)
     for label in spec.label:
         _draw_label(out, label, frame)
-    return out, [note.message for note in drawing_notes(spec, frame)]
+    return out
 
 
 def drawing_notes(spec: ImageSpec, frame: Frame) -> list[Note]:
@@ -406,7 +408,7 @@ def zoom(
     frame: Frame,
     full_size: Size,
     click: Point | None,
-) -> tuple[PILImage.Image, list[str]]:
+) -> PILImage.Image:
     """`img` with a magnified inset of `spec.box`, or of the region around `click`.
 
     The inset is cut from `source` (the redacted original, RGB or RGBA, in its decoded
@@ -414,9 +416,9 @@ def zoom(
     enlarging the output. It goes in the corner farthest from what it magnifies, so it never
     hides the target, inside a white border with a soft shadow and a thin grey line.
     """
-    placed, notes = zoom_geometry(spec, frame, full_size, click)
+    placed, _ = zoom_geometry(spec, frame, full_size, click)
     if placed is None:
-        return img, [note.message for note in notes]
+        return img
     region, size, focus = placed
     full_w, full_h = full_size
     ssx, ssy = source.width / full_w, source.height / full_h
@@ -424,7 +426,7 @@ def zoom(
         size, PILImage.Resampling.LANCZOS,
         box=(region[0] * ssx, region[1] * ssy, region[2] * ssx, region[3] * ssy),
     )
-    return _place_inset(img, _opaque(inset), frame, focus), [note.message for note in notes]
+    return _place_inset(img, _opaque(inset), frame, focus)
 
 
 ZoomPlace = tuple[tuple[float, float, float, float], Size, XY]

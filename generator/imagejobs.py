@@ -197,8 +197,7 @@ def render_job(job: RenderJob) -> list[str]:
     else:
         rendered, notes = transform.render(source, spec, marker, full_size=full_size)
     data = transform.encode(rendered, spec.format, spec.quality)
-    write_checked(job.out_path, data, width=rendered.width, height=rendered.height,
-                  warnings=notes)
+    write_checked(job.out_path, data, width=rendered.width, height=rendered.height)
     if job.print_box is not None:  # while the pixels are in memory: no decoding it again
         stand_in = job.source is None and job.source_path is None and spec.format == "jpeg"
         keep_print_version(rendered, job.out_path, job.print_box, as_is=stand_in)

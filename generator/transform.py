@@ -303,7 +303,7 @@ def render(
     box, _ = crop_box(full, spec.crop)
     out = output_size(box[2] - box[0], box[3] - box[1], spec.width)
     if spec.redact:
-        source, _ = annotate.redact(normalise_mode(source), spec.redact, full)
+        source = annotate.redact(normalise_mode(source), spec.redact, full)
     if full == source.size:
         img = normalise_mode(source.crop(box))
         img = resize(img, out)
@@ -333,10 +333,10 @@ def finish(
     frame = annotate.Frame(box, out)
     marker_px = marker.size if marker is not None else None
     if spec.highlight or spec.arrow or spec.label:
-        img, _ = annotate.draw(img, spec, frame)
+        img = annotate.draw(img, spec, frame)
     if spec.zoom is not None:
         click = _zoom_centre(spec, box, out, marker_px)
-        img, _ = annotate.zoom(img, normalise_mode(source), spec.zoom, frame, full, click)
+        img = annotate.zoom(img, normalise_mode(source), spec.zoom, frame, full, click)
     if spec.marker is not None and marker is not None:
         img = _apply_marker(img, box, spec.marker, marker)
     warnings = [note.message for note in notes(full, spec, marker_px)]

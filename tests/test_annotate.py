@@ -410,7 +410,7 @@ def test_redaction_on_the_draft_path_covers_the_same_area(style: str) -> None:
 def test_a_half_size_source_with_full_size_is_redacted_over_the_same_area() -> None:
     full = checkerboard((800, 600), cell=2)
     half = full.resize((400, 300), PILImage.Resampling.BOX)
-    out, _ = redact(half, [Redaction(box=(101, 51, 301, 151))], (800, 600))
+    out = redact(half, [Redaction(box=(101, 51, 301, 151))], (800, 600))
     # Widened to whole decoded pixels: (50, 25)-(151, 76) hides (101, 51)-(301, 151).
     assert set(out.crop((50, 25, 151, 76)).get_flattened_data()) == {REDACT_FILL}
     assert out.getpixel((49, 50)) != REDACT_FILL and out.getpixel((151, 50)) != REDACT_FILL
