@@ -2,8 +2,9 @@
 
 Pure: PIL images and the model in, PIL images out, and notes (warnings) from the geometry
 alone; nothing of ours but `generator.model` is imported (the only file read is a system
-font). transform.render calls these in a fixed order: `redact` the source -> crop and resize -> `draw` the highlights,
-arrows and labels -> `zoom` inset -> the click marker, which stays on top.
+font). transform.render calls these in a fixed order: `redact` the source -> crop and
+resize -> `draw` the highlights, arrows and labels -> `zoom` inset -> the click marker,
+which stays on top.
 
 Coordinates are source pixels, so they survive re-cropping and resizing; a `Frame` maps them
 onto the output. Sizes are relative to the output width, so an annotation looks the same in
