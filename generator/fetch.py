@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import socket
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +33,6 @@ from urllib.parse import urlsplit
 
 from generator import __version__
 from generator.cache import DOWNLOADS, Store, key
-from generator.fsutil import inside
 
 if TYPE_CHECKING:  # httpx is imported on the first download: offline builds never need it
     import httpx
@@ -124,6 +124,7 @@ class Fetcher:
     ) -> None:
         self.cache_root = cache_root
         self.project_root = project_root
+        self._root = project_root.resolve()  # what local files must stay inside
         self.settings = settings if settings is not None else FetchSettings()
         self.downloads = Store.of(cache_root, DOWNLOADS)
         self._client: httpx.Client | None = None
@@ -230,12 +231,16 @@ class Fetcher:
             raise FetchError(
                 f"refused: absolute path {src} (write it relative to the guide)", "local")
         path = base_dir / src
-        if not inside(path, self.project_root):
-            raise FetchError(f"path escapes the project: {src}", "local")
+        # Resolved once (planning asks this of every screenshot on every build), symlinks
+        # followed: `assets/../../x` and a link pointing out of the project are outside.
         resolved = path.resolve()
-        if not resolved.exists():
-            raise FetchError(_not_found(path, self.project_root), "local")
-        if not resolved.is_file():
+        if not resolved.is_relative_to(self._root):
+            raise FetchError(f"path escapes the project: {src}", "local")
+        try:
+            is_file = stat.S_ISREG(resolved.stat().st_mode)
+        except FileNotFoundError:
+            raise FetchError(_not_found(path, self.project_root), "local") from None
+        if not is_file:
             raise FetchError(f"not a file: {src}", "local")
         return resolved
 
