@@ -46,8 +46,7 @@ def burn_in(img: PILImage.Image, boxes: list[Box]) -> PILImage.Image:
     what a redaction covers (a token typed with `${NAME}`, for one)."""
     if not boxes:
         return img
-    hidden, _ = redact(img, [Redaction(box=box) for box in boxes if _area(box)])
-    return hidden
+    return redact(img, [Redaction(box=box) for box in boxes if _area(box)])
 
 
 def _area(box: Box) -> int:
