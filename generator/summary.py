@@ -2,10 +2,10 @@
 
 An imported series on a machine that cannot reach Scribe's servers has hundreds of
 screenshots that fail the same way; a line each would bury the problems an author must
-read. `summarise` folds the fetch problems of one cause (and host) into one line that
-counts them and shows the first; everything else passes through as it is. `network_hint`
-is the last line of a build that failed because of the network: how to build anyway, and
-how to stop depending on the host. Pure: problems in, lines out.
+read. `summarise` folds the fetch problems of one cause (and host, where the cause is the
+host's) into one line that counts them and shows the first; everything else passes through
+as it is. `network_hint` is the last line of a build that failed because of the network:
+how to build anyway, and how to stop depending on the host. Pure: problems in, lines out.
 """
 
 from __future__ import annotations
@@ -63,28 +63,35 @@ def _subject(problem: GuideError) -> str:
     return "marker" if ".marker." in problem.loc else "screenshot"
 
 
+def _group(problem: GuideError) -> tuple[str, str, str, str]:
+    """What one line says: severity, cause, kind, and the host where the cause is the
+    host's (being offline or out of time is the build's, whichever host was asked)."""
+    host = problem.host if "{host}" in _WHY[problem.cause] else ""
+    return problem.severity, problem.cause, host, _subject(problem)
+
+
 def summarise(problems: list[GuideError], verbose: bool = False) -> list[GuideError | Summary]:
-    """The problems to print: those of one network cause, host and kind folded into one
-    Summary at the place of the first (a cause seen once stays as it is); the others, and
-    every problem with `verbose`, as they are."""
+    """The problems to print: those of one network cause, kind and (for a host's cause)
+    host folded into one Summary at the place of the first (a cause seen once stays as it
+    is); the others, and every problem with `verbose`, as they are."""
     if verbose:
         return list(problems)
     groups: dict[tuple[str, str, str, str], list[GuideError]] = {}
     for problem in problems:
         if problem.cause in NETWORK_CAUSES:
-            key = (problem.severity, problem.cause, problem.host, _subject(problem))
+            key = _group(problem)
             groups.setdefault(key, []).append(problem)
     out: list[GuideError | Summary] = []
     for problem in problems:
         if problem.cause not in NETWORK_CAUSES:
             out.append(problem)
             continue
-        key = (problem.severity, problem.cause, problem.host, _subject(problem))
+        key = _group(problem)
         group = groups[key]
         if len(group) == 1:
             out.append(problem)
         elif group[0] is problem:
-            out.append(Summary(problem, len(group), key[3], problem.cause, problem.host))
+            out.append(Summary(problem, len(group), key[3], problem.cause, key[2]))
     return out
 
 

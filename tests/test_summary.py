@@ -56,8 +56,23 @@ def test_verbose_lists_every_problem() -> None:
 
 
 def test_a_cause_seen_once_is_said_as_it_is() -> None:
-    problems = [fetch_problem(0), fetch_problem(1, host="other.invalid")]
+    problems = [fetch_problem(0, "unreachable"), fetch_problem(1, "unreachable", "b.invalid")]
     assert summarise(problems) == problems
+
+
+def test_being_offline_is_one_line_whichever_hosts_were_asked() -> None:
+    """The imported AutoCon series: one guide's marker lives on another bucket's host."""
+    problems = [fetch_problem(0, marker=True), fetch_problem(1, host="b.invalid", marker=True),
+                fetch_problem(2, "budget", severity="error"),
+                fetch_problem(3, "budget", host="b.invalid", severity="error")]
+
+    lines = [item.text() for item in summarise(problems)]
+
+    assert [line.split("; first:")[0] for line in lines] == [
+        "2 markers could not be fetched (offline: not in the download cache): the built-in "
+        "marker drawn instead",
+        "2 screenshots could not be fetched (the build's time for downloads ran out)",
+    ]
 
 
 def test_hosts_causes_severities_and_markers_are_separate_lines() -> None:
