@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from mkdocs.config.defaults import MkDocsConfig
@@ -15,30 +16,25 @@ from mkdocs.exceptions import Abort, ConfigurationError, MkDocsException
 from rich.console import Console
 
 from generator import __version__
-from generator.capture.run import (
-    DEFAULT_THRESHOLD,
-    CaptureError,
-    CaptureOptions,
-    capture,
-    terminal_progress,
-)
-from generator.download import Downloaded, download_project
+from generator.capture import DEFAULT_THRESHOLD
 from generator.errors import GuideError, GuideErrors, display_path
-from generator.explain import ExplainError, explain
 from generator.export import ExportError, export_markdown
 from generator.fetch import Fetcher, FetchSettings
 from generator.fsutil import atomic_write, cache_dir
-from generator.importer.run import import_file, remove_example, run_import, untouched_example
-from generator.importer.scribe import ImportProblem
 from generator.mkdocsconfig import ConfigProblem, load_mkdocs_config, options_of, project_of
 from generator.pipeline import OFFLINE_ENV, PLACEHOLDERS_ENV, Build, find_guides
 from generator.progress import terminal_meter
-from generator.provenance import ProvenanceError, install_source
-from generator.scaffold import ScaffoldError, guides_dir_of, init_project, new_guide
 from generator.schema import schema_text, write_project_schema
 from generator.sitebuild import BuildLocked, build_site
 from generator.summary import Summary, network_hint, summarise
 from generator.zensical import ZensicalProblem, build_with_zensical
+
+if TYPE_CHECKING:
+    from generator.download import Downloaded
+
+# `import`, `init`, `new`, `download`, `explain` and `capture` import their modules when they
+# run: every build and check would otherwise pay for them (about 0.1 s, a tenth of a
+# rebuild that changes nothing).
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -191,6 +187,9 @@ def check(config_file: Path, offline: bool, placeholders: bool, fmt: str, verbos
 def import_(source: Path, output: Path | None, guides_dir: Path | None, init_dir: Path | None,
             download: bool, force: bool, verbose: bool) -> None:
     """Import a Scribe Markdown export, or a folder of them, as guides."""
+    from generator.importer.run import import_file, remove_example, run_import, untouched_example
+    from generator.importer.scribe import ImportProblem
+
     if output is not None and source.is_dir():
         raise click.UsageError("--output names one guide file; SOURCE is a folder")
     root = _import_root(source, init_dir, explicit=output is not None or guides_dir is not None)
@@ -242,6 +241,8 @@ def _import_root(source: Path, init_dir: Path | None, explicit: bool) -> Path:
     """The project an import goes into: --init DIR (made first when it is not one yet), or
     the current folder, which must be a project unless the destination is given."""
     if init_dir is not None:
+        from generator.scaffold import ScaffoldError, init_project
+
         if (init_dir / "mkdocs.yml").is_file():
             console.print(f"{init_dir} is a guidesmith project already: importing into it.",
                           markup=False)
@@ -270,6 +271,8 @@ def _import_root(source: Path, init_dir: Path | None, explicit: bool) -> Path:
 def download(config_file: Path, offline: bool, verbose: bool) -> None:
     """Copy every remote screenshot and marker into guides/assets/ and point the guides at
     them (keeping each URL as `origin:`), so the project builds without those servers."""
+    from generator.download import download_project
+
     config = _load_mkdocs_config(config_file)
     root = config_file.resolve().parent
     cache_root = root / config.plugins["guidesmith"].config.cache_dir
@@ -334,6 +337,8 @@ def _parse_size(
               help="The source image's size, to resolve a crop that runs to its edges.")
 def explain_(url: str, source_size: tuple[int, int] | None) -> None:
     """Say what a cloudimg image URL does: crop, output size, marker and click point."""
+    from generator.explain import ExplainError, explain
+
     try:
         explanation = explain(url, source_size)
     except ExplainError as exc:
@@ -346,6 +351,9 @@ def explain_(url: str, source_size: tuple[int, int] | None) -> None:
 @click.option("--name", help="The site's name. Default: from the folder's name.")
 def init(directory: Path, name: str | None) -> None:
     """Start a project in DIRECTORY: mkdocs.yml, an example guide, a publishing workflow."""
+    from generator.provenance import ProvenanceError, install_source
+    from generator.scaffold import ScaffoldError, init_project
+
     try:
         source = install_source()
         written = init_project(directory, name, source)
@@ -380,6 +388,8 @@ def init(directory: Path, name: str | None) -> None:
 def new(title: str, guides_dir: Path | None, chapter: str | None, order: int | None,
         slug: str | None) -> None:
     """Write a new guide, guides/NN-<slug>.yml, to fill in (inside a project only)."""
+    from generator.scaffold import ScaffoldError, guides_dir_of, new_guide
+
     try:
         if guides_dir is None:
             guides_dir = _shown(guides_dir_of(Path.cwd()))
@@ -507,6 +517,8 @@ def capture_(config_file: Path, guides: tuple[Path, ...], check: bool, browser: 
     and their geometry go to guides/assets/<slug>/; only those whose pixels changed are
     written, and nothing is when a step fails.
     """
+    from generator.capture.run import CaptureError, CaptureOptions, capture, terminal_progress
+
     root = config_file.resolve().parent
     # Named guides need no MkDocs configuration (half a second to load): only a search does.
     docs_dir = None if guides else Path(_load_mkdocs_config(config_file).docs_dir)

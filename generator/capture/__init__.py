@@ -5,3 +5,7 @@ the pixel comparisons; `browser` is the only module of guidesmith that drives a 
 and `run` the command around it. Importing this package imports neither of the last two,
 so a build never loads Playwright.
 """
+
+DEFAULT_THRESHOLD = 0.1
+"""`--check`: the percentage of a screenshot's pixels that may change before its step counts
+as changed (here, so the command line offers it without importing the capture)."""

@@ -27,7 +27,7 @@ from PIL import Image as PILImage
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from generator.capture import compare
+from generator.capture import DEFAULT_THRESHOLD, compare
 from generator.capture.browser import (
     BrowserUnavailable,
     Session,
@@ -53,7 +53,6 @@ from generator.model import SECRET, Step, StepCapture
 from generator.pipeline import find_guides
 
 # A step of --check differs when more than this percentage of its pixels changed.
-DEFAULT_THRESHOLD = 0.1
 # Geometry (click point, boxes) that moved by at most this many source pixels has not moved.
 GEOMETRY_SLACK = 1
 
