@@ -53,6 +53,8 @@ class _ConsoleHandler(logging.Handler):
 
 
 def _setup_logging(verbose: bool, level: int = logging.WARNING) -> None:
+    """MkDocs' messages at `level` (all with `verbose`), whatever an earlier command in this
+    process (a test, a script calling `main`) set."""
     logger = logging.getLogger("mkdocs")
     logger.handlers = [_ConsoleHandler(logging.DEBUG if verbose else level)]
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -145,6 +147,7 @@ def build(config_file: Path, offline: bool, clean: bool, placeholders: bool, str
               help="List every image that could not be fetched, not one line per cause.")
 def check(config_file: Path, offline: bool, placeholders: bool, fmt: str, verbose: bool) -> None:
     """Validate every guide and its images without writing any output."""
+    _setup_logging(verbose=False)
     config = _load_mkdocs_config(config_file)
     options = options_of(config, offline=offline, placeholders=placeholders)
     with terminal_meter(console) as meter:
@@ -273,6 +276,7 @@ def download(config_file: Path, offline: bool, verbose: bool) -> None:
     them (keeping each URL as `origin:`), so the project builds without those servers."""
     from generator.download import download_project
 
+    _setup_logging(verbose=False)
     config = _load_mkdocs_config(config_file)
     root = config_file.resolve().parent
     cache_root = root / config.plugins["guidesmith"].config.cache_dir
@@ -519,6 +523,7 @@ def capture_(config_file: Path, guides: tuple[Path, ...], check: bool, browser: 
     """
     from generator.capture.run import CaptureError, CaptureOptions, capture, terminal_progress
 
+    _setup_logging(verbose=False)
     root = config_file.resolve().parent
     # Named guides need no MkDocs configuration (half a second to load): only a search does.
     docs_dir = None if guides else Path(_load_mkdocs_config(config_file).docs_dir)

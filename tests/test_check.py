@@ -41,6 +41,16 @@ def test_a_clean_project_has_nothing_to_say(root: Path) -> None:
     assert err == "2 guide(s), 4 step(s): no errors.\n"
 
 
+def test_check_says_the_same_after_a_verbose_build_in_the_same_process(root: Path) -> None:
+    """`build --verbose` turns MkDocs' messages on; a later command must not inherit them."""
+    built = CliRunner().invoke(main, ["build", "--verbose", "--config-file",
+                                      str(root / "mkdocs.yml")])
+    assert built.exit_code == 0, built.output
+    assert "Loading configuration file" in built.stderr
+
+    assert check(root)[2] == "2 guide(s), 4 step(s): no errors.\n"
+
+
 def test_errors_are_github_annotations_on_stdout(root: Path) -> None:
     edit(root, "guides/05-second-guide.yml", "format: png", "format: gif")
     edit(root, FIRST, "crop: [100, 50, 500, 350]", "crop: [100, 50]")
