@@ -25,8 +25,8 @@ site: $(SITE_STAMP)  ## set up and build site/: pages, step images, standalone H
 serve: $(SITE_STAMP)  ## live preview on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve
 
-test: $(TEST_STAMP)  ## the test suite (offline)
-	$(BIN)/python -m pytest
+test: $(TEST_STAMP)  ## the test suite (offline), a file per core at a time
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check generator tests scripts demo
