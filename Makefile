@@ -25,8 +25,10 @@ site: $(SITE_STAMP)  ## set up and build site/: pages, step images, standalone H
 serve: $(SITE_STAMP)  ## live preview on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve
 
-test: $(TEST_STAMP)  ## the test suite (offline), a file per core at a time
-	$(BIN)/python -m pytest -n auto --dist loadfile
+# A file per core at a time (pytest-xdist), at most four: each file builds sites whose own
+# workers use every core, and runs a browser.
+test: $(TEST_STAMP)  ## the test suite (offline)
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check generator tests scripts demo
