@@ -70,7 +70,9 @@ def download_guide(
     Raises GuideErrors when the guide does not load (fix it first); a failed download is
     a problem in the result, and its step is left as it was.
     """
-    loaded = load_guide(path, root)
+    # The guide as its file says it: captured steps' images come from their record, and
+    # there is nothing of them to download or rewrite.
+    loaded = load_guide(path, root, captures=False)
     refs = _remote_refs(loaded)
     result = Downloaded(path)
     if not refs:

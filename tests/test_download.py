@@ -5,11 +5,13 @@ the guide rewritten in place with every comment and every other byte kept; and
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES
 from PIL import Image
 from pytest_httpserver import HTTPServer
 
@@ -325,3 +327,27 @@ def test_a_response_that_is_not_an_image_is_not_copied(
         f"not downloaded: {base}/files/login is not a JPEG, PNG, GIF or WebP image")
     assert guide.read_text() == text
     assert not (root / "guides" / "assets" / "01-login").exists()
+
+
+def test_a_captured_guide_s_remote_step_is_downloaded_and_its_captured_steps_left_alone(
+    served: tuple[Path, str], fetcher: Fetcher,
+) -> None:
+    """The record gives captured steps images; the guide file itself has none to rewrite."""
+    root, base = served
+    captured = FIXTURES / "projects/captured/guides"
+    shutil.copytree(captured / "assets/01-sign-in", root / "guides/assets/01-sign-in")
+    path = root / "guides" / "01-sign-in.yml"
+    text = (captured / "01-sign-in.yml").read_text()
+    path.write_text(text + f"  - text: Then the remote one\n"
+                           f"    image: {base}/files/one/ascreenshot.jpeg\n")
+
+    result = download_guide(path, fetcher, root)
+
+    assert result.problems == []
+    assert result.screenshots == 1
+    assert path.read_text() == text + (
+        "  - text: Then the remote one\n"
+        "    image:\n"
+        "      src: assets/01-sign-in/04.jpeg\n"
+        f"      origin: {base}/files/one/ascreenshot.jpeg\n"
+        "      marker: {pad: [0, 0]}\n")
