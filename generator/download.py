@@ -28,7 +28,7 @@ from generator.cloudimg import parse_image_url
 from generator.errors import GuideError, GuideErrors
 from generator.fetch import Fetcher, FetchError
 from generator.fsutil import atomic_write
-from generator.loader import LoadedGuide, format_loc, load_guide
+from generator.loader import LoadedGuide, load_guide
 from generator.model import Guide, Image, Marker, Step
 from generator.yamlsource import YamlProblem, load_yaml, node_at
 from generator.yamlwriter import image_data
@@ -227,10 +227,8 @@ def _localised_guide(guide: Guide, local: dict[str, str]) -> Guide:
 def _problem(
     loaded: LoadedGuide, ref: _Ref, message: str, cause: str, host: str = ""
 ) -> GuideError:
-    line, col = loaded.locate(ref.loc)
-    where = format_loc(ref.loc) + (f" (step {ref.number})" if ref.number is not None else "")
-    return GuideError(loaded.display, f"not downloaded: {message}", line, col, where, "error",
-                      cause, host)
+    return loaded.problem(ref.loc, f"not downloaded: {message}", step=ref.number, cause=cause,
+                          host=host)
 
 
 def _extension(url: str, data: bytes) -> str | None:

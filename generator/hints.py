@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from generator.errors import GuideError
-from generator.loader import LoadedGuide, format_loc
+from generator.loader import LoadedGuide
 
 # "key" alone is too common ("the 'passed' key", "press any key"): it counts only as a
 # kind of key that is a secret. Tokens, passwords and secrets always count.
@@ -55,12 +55,10 @@ def secret_hints(loaded: LoadedGuide) -> list[GuideError]:
         word = secret_mentioned(step.text, step.tip, step.alert)
         if word is None:
             continue
-        loc = ("steps", index, "image")
-        line, col = loaded.locate(loc)
-        hints.append(GuideError(
-            loaded.display,
+        hints.append(loaded.problem(
+            ("steps", index, "image"),
             f"the text mentions {word!r} but the screenshot has no redaction; "
             "add `redact:` if it shows a secret",
-            line, col, f"{format_loc(loc)} (step {number})", "warning",
+            "warning", step=number,
         ))
     return hints

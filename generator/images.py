@@ -24,7 +24,7 @@ from generator.errors import GuideError
 from generator.fetch import Fetcher, FetchError
 from generator.fsutil import fingerprint
 from generator.imagejobs import ImageProblem, RenderJob, decode, is_animated, render_job, verify_job
-from generator.loader import LoadedGuide, format_loc
+from generator.loader import LoadedGuide
 from generator.markers import MARKER_SIZE, parse_builtin
 from generator.model import Image
 from generator.progress import QUIET, Meter
@@ -420,6 +420,4 @@ def step_problem(
     (dotted: `marker.src`, `redact.0`)."""
     parts = tuple(int(p) if p.isdigit() else p for p in field_name.split(".")) if field_name else ()
     loc = loaded.written(("steps", index, "image", *parts))
-    line, col = loaded.locate(loc)
-    return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
-                      severity, cause, host)
+    return loaded.problem(loc, message, severity, step=number, cause=cause, host=host)

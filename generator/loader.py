@@ -82,6 +82,16 @@ class LoadedGuide:
             return found
         return locate(self.node, loc)
 
+    def problem(
+        self, loc: tuple[int | str, ...], message: str, severity: str = "error", *,
+        step: int | None = None, cause: str = "", host: str = "",
+    ) -> GuideError:
+        """A problem of the value at `loc`, at the line it is written on, named as the author
+        reads it: `steps[4].image.src (step 5)` when it is a numbered step's."""
+        line, col = self.locate(loc)
+        where = format_loc(loc) + (f" (step {step})" if step is not None else "")
+        return GuideError(self.display, message, line, col, where, severity, cause, host)
+
     def written(self, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
         """Where the value at `loc` is written: a field of a step's image that the step
         leaves out comes from `image_defaults` (model.merge_image), and a problem with it
@@ -451,10 +461,7 @@ def _capture_problems(loaded: LoadedGuide) -> list[GuideError]:
 def _step_error(
     loaded: LoadedGuide, index: int, number: int, message: str, severity: str = "error"
 ) -> GuideError:
-    loc = ("steps", index, "capture")
-    line, col = loaded.locate(loc)
-    return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
-                      severity)
+    return loaded.problem(("steps", index, "capture"), message, severity, step=number)
 
 
 def _with_captures(loaded: LoadedGuide, root: Path | None) -> LoadedGuide:

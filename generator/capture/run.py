@@ -45,7 +45,7 @@ from generator.capture.record import (
     script_of,
     shot_file,
 )
-from generator.errors import GuideError, GuideErrors, display_path, format_loc
+from generator.errors import GuideError, GuideErrors, display_path
 from generator.fsutil import atomic_write, cache_dir
 from generator.loader import LoadedGuide, load_guide
 from generator.markup import plain_text
@@ -214,10 +214,7 @@ def _problem(
     loaded: LoadedGuide, index: int, number: int, where: tuple[str, ...], message: str,
     severity: str = "error",
 ) -> GuideError:
-    loc = ("steps", index, "capture", *where)
-    line, col = loaded.locate(loc)
-    return GuideError(loaded.display, message, line, col, f"{format_loc(loc)} (step {number})",
-                      severity)
+    return loaded.problem(("steps", index, "capture", *where), message, severity, step=number)
 
 
 def _capture_guide(
