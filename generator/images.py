@@ -154,15 +154,17 @@ class ImagePlanner:
     # -- sources -----------------------------------------------------------------------
 
     def _sources(self, requests: set[tuple[str, Path]]) -> dict[str, _Source | FetchError]:
-        """Each source's facts: unchanged local files from the index, the rest read (in
-        threads, each reduced to its facts there, so few bytes are held at once)."""
+        """Each source's facts: unchanged files (local, or downloads in the cache) from the
+        index, the rest read (in threads, each reduced to its facts there, so few bytes are
+        held at once)."""
         known: dict[str, _Source] = {}
-        local: dict[str, tuple[Path, list[int]]] = {}
+        files: dict[str, tuple[Path, list[int]]] = {}
         for src, base_dir in requests:
-            if "://" in src:
-                continue
             try:
-                path = self.fetcher.local_file(src, base_dir)
+                path = (self.fetcher.cached_download(src) if "://" in src
+                        else self.fetcher.local_file(src, base_dir))
+                if path is None:
+                    continue  # not downloaded yet: read_many fetches it
                 seen = fingerprint(path)
             except (FetchError, OSError):
                 continue  # read_many says what is wrong with it
@@ -170,18 +172,19 @@ class ImagePlanner:
             if facts is not None:
                 known[src] = _Source(facts, path, seen=seen)
             else:
-                local[src] = (path, seen)
+                files[src] = (path, seen)
         unknown = sorted((r for r in requests if r[0] not in known), key=_request_order)
         done = self.meter.phase("Reading screenshots", len(unknown))
         read = self.fetcher.read_many(unknown, reduce=lambda src, data: self._facts(
-            src, data, *local.get(src, (None, None))), done=done)
-        for src, (path, seen) in local.items():
+            src, data, *files.get(src, (None, None))), done=done)
+        for src, (path, seen) in files.items():
             if isinstance(got := read.get(src), _Source) and got.facts is not None:
                 self.index.put(path, got.facts, seen)
         return {**read, **known}
 
     def _facts(self, src: str, data: bytes, path: Path | None, seen: list[int] | None) -> _Source:
-        """What planning keeps of a source it has just read (in a reading thread)."""
+        """What planning keeps of a source it has just read (in a reading thread); `path` is
+        None for a download made just now."""
         if path is None:
             path = self.fetcher.cached_download(src)
         try:
