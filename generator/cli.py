@@ -277,12 +277,10 @@ def download(config_file: Path, offline: bool, verbose: bool) -> None:
     from generator.download import download_project
 
     _setup_logging(verbose=False)
-    config = _load_mkdocs_config(config_file)
-    root = config_file.resolve().parent
-    cache_root = root / config.plugins["guidesmith"].config.cache_dir
-    with Fetcher(cache_root, root, FetchSettings(offline=offline)) as fetcher:
-        done, broken = download_project(find_guides(Path(config.docs_dir)), fetcher, root)
-    _print_downloads(done, broken, verbose, root)
+    project = project_of(_load_mkdocs_config(config_file))
+    with Fetcher(project.cache_root, project.root, FetchSettings(offline=offline)) as fetcher:
+        done, broken = download_project(find_guides(project.docs_dir), fetcher, project.root)
+    _print_downloads(done, broken, verbose, project.root)
 
 
 def _print_downloads(
@@ -527,8 +525,7 @@ def capture_(config_file: Path, guides: tuple[Path, ...], check: bool, browser: 
     root = config_file.resolve().parent
     # Named guides need no MkDocs configuration (half a second to load): only a search does.
     docs_dir = None if guides else Path(_load_mkdocs_config(config_file).docs_dir)
-    options = CaptureOptions(check=check, browser=browser, url=url, threshold=threshold,
-                             diff_dir=cache_dir(root) / "capture-check")
+    options = CaptureOptions(check=check, browser=browser, url=url, threshold=threshold)
     try:
         with terminal_progress(console) as progress:
             report = capture(list(guides), root, docs_dir, options, progress=progress)

@@ -462,7 +462,8 @@ def test_no_guide_to_capture_is_said(tmp_path: Path) -> None:
         run_capture(root, browser=object())
 
 
-def test_progress_shows_on_a_terminal_and_nowhere_else() -> None:
+def test_progress_shows_on_a_terminal_and_nowhere_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
     shown = io.StringIO()
     guide = SimpleNamespace(display="guides/10-create.yml")
     with terminal_progress(Console(file=shown, force_terminal=True, width=120)) as advance:
@@ -472,3 +473,6 @@ def test_progress_shows_on_a_terminal_and_nowhere_else() -> None:
     assert "guides/10-create.yml" in shown.getvalue() and "2/2" in shown.getvalue()
     with terminal_progress(Console(file=io.StringIO(), force_terminal=False)) as advance:
         assert advance is None  # piped or in CI: quiet, the summary line only
+    monkeypatch.setenv("CI", "true")
+    with terminal_progress(Console(file=io.StringIO(), force_terminal=True)) as advance:
+        assert advance is None

@@ -51,6 +51,7 @@ from generator.loader import LoadedGuide, load_guide
 from generator.markup import plain_text
 from generator.model import SECRET, Step, StepCapture
 from generator.pipeline import find_guides
+from generator.progress import shows_progress
 
 # A step of --check differs when more than this percentage of its pixels changed.
 # Geometry (click point, boxes) that moved by at most this many source pixels has not moved.
@@ -410,8 +411,9 @@ def _point(value: tuple[int, ...] | None) -> str:
 
 @contextmanager
 def terminal_progress(console: Console) -> Iterator[StepProgress | None]:
-    """A progress bar a guide on a terminal, naming the step being taken; nothing otherwise."""
-    if not console.is_terminal:
+    """A progress bar a guide on a terminal, naming the step being taken; nothing otherwise
+    (in a pipe or CI, as the build's bars)."""
+    if not shows_progress(console):
         yield None
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
