@@ -22,6 +22,7 @@ from fontTools import unicodedata as scripts
 from generator.errors import GuideError
 from generator.loader import LoadedGuide
 from generator.model import Section, Step
+from generator.yamlsource import line_col
 
 # Packages by script (ISO 15924 name); emoji have their own; the rest: fonts-noto-core.
 _PACKAGES = {
@@ -169,6 +170,4 @@ def font_warnings(guides: list[LoadedGuide]) -> list[GuideError]:
 
 def _position(text: str, char: str) -> tuple[int | None, int | None]:
     at = text.find(char)
-    if at < 0:
-        return None, None
-    return text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1
+    return line_col(text, at) if at >= 0 else (None, None)

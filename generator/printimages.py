@@ -82,8 +82,9 @@ def print_jpeg(path: Path, box: tuple[int, int], quality: int = JPEG_QUALITY) ->
     except FileNotFoundError:
         pass
     with PIL.Image.open(path) as opened:
-        keep_print_version(opened.copy(), path, box, quality)
-    return kept.read_bytes()
+        data = encode_for_print(opened, box, quality)
+    atomic_write(kept, data)
+    return data
 
 
 def keep_print_version(

@@ -201,9 +201,13 @@ def _colon_problem(lines: list[str], mark: Any) -> tuple[str, Any]:
     return quote, mark
 
 
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based (line, column) of the character at `offset` in `text`."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
 def _reader_problem(exc: yaml.reader.ReaderError, text: str) -> YamlProblem:
-    line = text.count("\n", 0, exc.position) + 1
-    col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+    line, col = line_col(text, exc.position)
     code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
     return YamlProblem(
         f"a control character (U+{code:04X}) is not allowed in YAML; remove it", line, col
