@@ -77,7 +77,11 @@ def changed_mask(old: PILImage.Image, new: PILImage.Image) -> PILImage.Image | N
 def changed_share(old: PILImage.Image, new: PILImage.Image, box: Box | None = None) -> float:
     """The share (0-1) of pixels that changed, within `box` (what the step's image shows)
     when given; 1 when the sizes differ."""
-    mask = changed_mask(old, new)
+    return share_of(changed_mask(old, new), box)
+
+
+def share_of(mask: PILImage.Image | None, box: Box | None = None) -> float:
+    """changed_share of a mask made already (None: the sizes differ)."""
     if mask is None:
         return 1.0
     if box is not None and _area(box):
@@ -96,12 +100,13 @@ class Marks:
 
 def difference_picture(
     old: PILImage.Image | None, new: PILImage.Image, old_marks: Marks = Marks(),
-    new_marks: Marks = Marks(),
+    new_marks: Marks = Marks(), *, mask: PILImage.Image | None = None,
 ) -> PILImage.Image:
     """The committed screenshot, the new one, and the new one faded with the changed pixels
     in pink, side by side and labelled, each with its step's crop and click point: what a
-    reviewer opens to see what moved."""
-    mask = changed_mask(old, new) if old is not None else None
+    reviewer opens to see what moved. `mask`: changed_mask(old, new), when made already."""
+    if mask is None and old is not None:
+        mask = changed_mask(old, new)
     faded = PILImage.blend(new.convert("L").convert("RGB"),
                            PILImage.new("RGB", new.size, "white"), 0.6)
     if mask is not None:

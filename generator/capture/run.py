@@ -115,6 +115,13 @@ class _Developed:
         """The committed screenshot; None when there is none or it cannot be read."""
         return compare.decode(self.committed_png) if self.committed_png is not None else None
 
+    @cached_property
+    def changes(self) -> PILImage.Image | None:
+        """compare.changed_mask of the committed and the new screenshot, made once for the
+        share that changed and the difference picture."""
+        committed = self.committed
+        return compare.changed_mask(committed, self.image) if committed is not None else None
+
 
 def capture(
     paths: list[Path], root: Path, docs_dir: Path | None, options: CaptureOptions, *,
@@ -369,7 +376,8 @@ def _check(
         marks = [compare.Marks(shot.crop, shot.click) if shot is not None else compare.Marks()
                  for shot in (before, shot)]
         atomic_write(picture, compare.png_bytes(
-            compare.difference_picture(result.committed, result.image, *marks)))
+            compare.difference_picture(result.committed, result.image, *marks,
+                                       mask=result.changes)))
         reasons.append(f"see {display_path(picture)}")
         report.changed.append(_problem(loaded, index, number, (), "; ".join(reasons)))
 
@@ -386,7 +394,7 @@ def _differences(
         if old is None or old.size != new.size:
             was = f"{old.width}x{old.height}" if old is not None else "unreadable"
             reasons.append(f"the screenshot is {new.width}x{new.height}, was {was}")
-        elif (share := compare.changed_share(old, new, now.crop) * 100) > threshold:
+        elif (share := compare.share_of(result.changes, now.crop) * 100) > threshold:
             reasons.append(f"{share:.2f}% of the pixels changed")
     if _moved(before.click, now.click):
         reasons.append(f"the marker moved from {_point(before.click)} to {_point(now.click)}")
