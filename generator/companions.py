@@ -51,14 +51,16 @@ def plan_companions(
     pages = Store.of(cache_root, PAGES)
     sections = Store.of(cache_root, SECTIONS).directory
     date = build_date()
+    # Each view is in its page's key, its PDF's and the handout's: serialised once, here.
+    digests = {view.slug: key(PAGES, view) for view in views}
 
     def companion(
         uri: str, kind: Literal["html", "pdf", "handout"], shown: Sequence[GuideView],
         **decides: object,
     ) -> Companion:
         ext = "html" if kind == "html" else "pdf"
-        entry_key = key(PAGES, {"kind": kind, "views": list(shown), "theme": settings.theme,
-                                **decides})
+        entry_key = key(PAGES, {"kind": kind, "views": [digests[view.slug] for view in shown],
+                                "theme": settings.theme, **decides})
         return Companion(uri, pages.path(entry_key, ext), kind, tuple(shown), settings.paper,
                          settings.site_name, settings.site_url, sections, settings.theme)
 
