@@ -96,11 +96,27 @@ class _Source:
 
 @dataclass(frozen=True)
 class _Marker:
-    """A marker as planning has it: its bytes and size, or the built-in marker's colour."""
+    """A marker as planning has it: its bytes, size and sha256, or the built-in marker's
+    colour."""
 
     data: bytes | None
     colour: str | None
     size: Size
+    digest: str | None = None
+
+
+# A fetched marker, decoded once for every step that shows it; or why it cannot be had.
+_FetchedMarker = _Marker | FetchError | ImageProblem
+
+
+def _decoded_marker(got: bytes | FetchError) -> _FetchedMarker:
+    if isinstance(got, FetchError):
+        return got
+    try:
+        size = decode(got, "marker.src").size
+    except ImageProblem as exc:
+        return exc
+    return _Marker(got, None, size, hashlib.sha256(got).hexdigest())
 
 
 class ImagePlanner:
@@ -139,7 +155,8 @@ class ImagePlanner:
             for loaded, image in images
             if image.marker is not None and parse_builtin(image.marker.src) is None
         }
-        markers = self.fetcher.read_many(sorted(marker_requests, key=_request_order))
+        fetched = self.fetcher.read_many(sorted(marker_requests, key=_request_order))
+        markers = {src: _decoded_marker(got) for src, got in fetched.items()}
         problems: list[GuideError] = []
         planned = tuple(
             GuideImages(loaded, tuple(self._plan_guide(loaded, sources, markers, problems)))
@@ -199,7 +216,7 @@ class ImagePlanner:
 
     def _plan_guide(
         self, loaded: LoadedGuide, sources: Mapping[str, _Source | FetchError],
-        markers: Mapping[str, bytes | FetchError], problems: list[GuideError],
+        markers: Mapping[str, _FetchedMarker], problems: list[GuideError],
     ) -> list[PlannedImage]:
         planned = []
         for index, number, step in loaded.guide.indexed_steps():
@@ -215,7 +232,7 @@ class ImagePlanner:
 
     def _plan_step(
         self, say: _Teller, image: Image, sources: Mapping[str, _Source | FetchError],
-        markers: Mapping[str, bytes | FetchError],
+        markers: Mapping[str, _FetchedMarker],
     ) -> PlannedImage:
         got = sources[image.src]
         source: _Source | None = None
@@ -258,7 +275,7 @@ class ImagePlanner:
         return PlannedImage(say.index, step_image, job)
 
     def _marker(
-        self, say: _Teller, image: Image, markers: Mapping[str, bytes | FetchError]
+        self, say: _Teller, image: Image, markers: Mapping[str, _FetchedMarker]
     ) -> _Marker | None:
         if image.marker is None:
             return None
@@ -266,15 +283,12 @@ class ImagePlanner:
         if colour is not None:
             return _Marker(None, colour, (MARKER_SIZE, MARKER_SIZE))
         got = markers[image.marker.src]
-        if isinstance(got, bytes):
-            try:
-                opened = decode(got, "marker.src")
-            except ImageProblem as exc:
-                if not self.placeholders:
-                    raise ImageProblem(exc.field, f"marker {image.marker.src}: {exc}") from None
-                got = FetchError(str(exc))
-            else:
-                return _Marker(got, None, opened.size)
+        if isinstance(got, _Marker):
+            return got
+        if isinstance(got, ImageProblem):
+            if not self.placeholders:
+                raise ImageProblem(got.field, f"marker {image.marker.src}: {got}")
+            got = FetchError(str(got))
         # Scribe's marker (any of its shapes), or with --placeholders any marker that cannot
         # be had, is drawn as the built-in one: a warning, not a failure.
         scribe = scribe_marker_colour(image.marker.src)
@@ -317,7 +331,7 @@ def image_key(digest: str | None, marker: _Marker | None, image: Image, stand_in
         "source": digest if digest is not None else f"placeholder:{stand_in}",
         "marker": (
             None if marker is None
-            else hashlib.sha256(marker.data).hexdigest() if marker.data is not None
+            else marker.digest if marker.data is not None
             else marker.colour
         ),
         "spec": image.model_dump(mode="json", exclude={"src", "origin", "params"}),
