@@ -430,18 +430,16 @@ def _assemble(
     # A guide's blank page in the front stands for the guide's first page in the handout.
     moved = {front_pages + 1 + index: start for index, start in enumerate(starts)}
     _link_contents(pdf, front_pages, names, where, moved)
-    _add_names(pdf, [(shape, 0, front_pages)] + [
-        (section, start - 1, count)
+    parts = [Part(shape, 0, front_pages)] + [
+        Part(section, start - 1, count)
         for section, start, count in zip(sections, starts, counts, strict=True)
-    ])
+    ]
+    _add_names(pdf, parts)
     _add_outline(pdf, views, sections, starts)
     # Lang first: a guide in another language than the handout's says so in its tags.
     if Name.Lang in shape.Root:
         pdf.Root.Lang = shape.Root.Lang
-    merge_structure(pdf, [Part(shape, 0, front_pages)] + [
-        Part(section, start - 1, count)
-        for section, start, count in zip(sections, starts, counts, strict=True)
-    ])
+    merge_structure(pdf, parts)
     return finish(pdf, shape)
 
 
@@ -477,19 +475,20 @@ def _link_contents(
         page.obj.Annots = Array(kept)
 
 
-def _add_names(pdf: Pdf, parts: Sequence[tuple[Pdf, int, int]]) -> None:
-    """The named destinations of each (document, first page, pages) to the pages it put in.
+def _add_names(pdf: Pdf, parts: Sequence[Part]) -> None:
+    """The named destinations of each part's document to the pages it put in.
 
     A guide's anchors (guide-<slug>, its steps) so still open the handout at a guide; when
     two guides have one name, the first keeps it.
     """
     found: dict[str, Array] = {}
-    for document, first, count in parts:
-        where = page_indexes(document)
-        for name, destination in named_destinations(document):
+    for part in parts:
+        where = page_indexes(part.document)
+        for name, destination in named_destinations(part.document):
             index = where.get(destination[0].objgen)
-            if index is not None and index < count and name not in found:
-                found[name] = Array([pdf.pages[first + index].obj, *list(destination)[1:]])
+            if index is not None and index < part.count and name not in found:
+                found[name] = Array([pdf.pages[part.first + index].obj,
+                                     *list(destination)[1:]])
     if found:
         # One leaf, its keys in the byte order a name tree needs (qpdf's NameTree would
         # insert them one at a time, at ten times the cost).
