@@ -295,16 +295,23 @@ class Session:
         self, locator: Any, offset: tuple[float, float], size: tuple[int, int],
         margin: int = 0, clamp: bool = True,
     ) -> Box:
-        """An element's box in source pixels: CSS pixels from the image's origin, scaled,
-        widened to whole pixels (so it covers the element), and kept inside the image."""
-        x1, y1, x2, y2 = self._rect(locator)
-        box = (
+        """An element's box in source pixels (see _source_box)."""
+        box = self._source_box(self._rect(locator), offset, margin)
+        return _clamped(box, size) if clamp else box
+
+    def _source_box(
+        self, rect: tuple[float, float, float, float], offset: tuple[float, float],
+        margin: int = 0,
+    ) -> Box:
+        """CSS pixels of the page, from the image's origin, scaled to source pixels and
+        widened to whole pixels (so the box covers what it measures)."""
+        x1, y1, x2, y2 = rect
+        return (
             math.floor((x1 + offset[0] - margin) * self.scale),
             math.floor((y1 + offset[1] - margin) * self.scale),
             math.ceil((x2 + offset[0] + margin) * self.scale),
             math.ceil((y2 + offset[1] + margin) * self.scale),
         )
-        return _clamped(box, size) if clamp else box
 
     def _centre(self, locator: Any, offset: tuple[float, float]) -> tuple[int, int]:
         x1, y1, x2, y2 = self._rect(locator)
@@ -318,11 +325,8 @@ class Session:
         searched = [secret for secret in self.secrets if len(secret) >= MIN_SECRET]
         if not searched:
             return
-        for x1, y1, x2, y2 in self.page.evaluate(_PAGE_JS, searched):
-            shown = _clamped((math.floor((x1 + offset[0]) * self.scale),
-                              math.floor((y1 + offset[1]) * self.scale),
-                              math.ceil((x2 + offset[0]) * self.scale),
-                              math.ceil((y2 + offset[1]) * self.scale)), size)
+        for rect in self.page.evaluate(_PAGE_JS, searched):
+            shown = _clamped(self._source_box(tuple(rect), offset), size)
             if shown[2] <= shown[0] or shown[3] <= shown[1]:
                 continue  # off the screenshot
             if not any(_covers(box, shown) for box in boxes):
