@@ -10,10 +10,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image, ImageDraw
+
+from generator.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = FIXTURES.parents[1]
+
+
+def cli(*args: str) -> tuple[int, list[str]]:
+    """`guidesmith ARGS` in this process: its exit code and the lines it printed."""
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output.splitlines()
+
+
+def cli_ok(*args: str) -> str:
+    """`guidesmith ARGS`, which must succeed: what it printed."""
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def build_ok(root: Path, *args: str) -> str:
+    """`guidesmith build` of the project at `root`, which must succeed: what it printed."""
+    return cli_ok("build", "--config-file", str(root / "mkdocs.yml"), *args)
 
 
 def draw_screenshot(path: Path, size: tuple[int, int], colour: str = "#3B82F6") -> Path:

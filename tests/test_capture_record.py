@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES, make_project
 from PIL import Image, ImageDraw
 
 from generator.annotate import REDACT_FILL
@@ -24,7 +24,6 @@ from generator.errors import GuideError, GuideErrors
 from generator.loader import load_guide
 from generator.model import Marker
 
-FIXTURES = Path(__file__).parent / "fixtures"
 GUIDE = "guides/01-sign-in.yml"
 RECORD = "guides/assets/01-sign-in/capture.yml"
 FIELD = (150, 260, 650, 340)  # the token field, as the fixture's record redacts it
@@ -45,8 +44,7 @@ def draw_shot(path: Path) -> None:
 @pytest.fixture
 def captured(tmp_path: Path) -> Path:
     """The `captured` fixture project, its three screenshots drawn."""
-    root = tmp_path / "captured"
-    shutil.copytree(FIXTURES / "projects/captured", root)
+    root = make_project(tmp_path, "captured")
     for number in (1, 2, 3):
         draw_shot(root / f"guides/assets/01-sign-in/{number:02d}.png")
     return root

@@ -10,12 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import FIXTURES
+from conftest import FIXTURES, cli
 from PIL import Image
 from pytest_httpserver import HTTPServer
 
-from generator.cli import main
 from generator.download import download_guide
 from generator.fetch import Fetcher, FetchSettings
 from generator.loader import load_guide
@@ -225,11 +223,6 @@ def test_a_project_built_once_is_made_independent_offline(
 
 
 # -- the commands --------------------------------------------------------------------------
-
-
-def cli(*args: str) -> tuple[int, list[str]]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output.splitlines()
 
 
 def test_guidesmith_download_reports_what_it_did_and_what_failed(

@@ -28,7 +28,7 @@ from pathlib import Path
 import PIL.Image
 import pytest
 from click.testing import CliRunner
-from conftest import FIXTURES, draw_screenshot, serve_second_screenshot
+from conftest import draw_screenshot, make_project, serve_second_screenshot
 from PIL import Image
 from pypdf import PdfReader
 
@@ -83,11 +83,7 @@ def rendered_count(output: str) -> int:
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The basic project, built once for the module (copied by `built` for each test)."""
-    root = tmp_path_factory.mktemp("pristine") / "basic"
-    shutil.copytree(FIXTURES / "projects" / "basic", root)
-    draw_screenshot(root / "guides/assets/first/01.png", (640, 400))
-    draw_screenshot(root / "guides/assets/first/02.png", (300, 200), "#10B981")
-    draw_screenshot(root / "guides/assets/second/01.png", (320, 240), "#F59E0B")
+    root = make_project(tmp_path_factory.mktemp("pristine"))
     code, output = run(root, "build")
     assert code == 0, output
     return root

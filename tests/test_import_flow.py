@@ -7,19 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import cli
 
-from generator.cli import main
 from generator.scaffold import EXAMPLE_SLUG
 
 SERIES = Path(__file__).parent / "fixtures" / "scribe" / "series"
 IMPORTED = ["00-get-the-code.yml", "01-install-the-tools.yml", "10-first-lab.yml",
             "bonus-lab-extra.yml"]
-
-
-def cli(*args: str) -> tuple[int, list[str]]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output.splitlines()
 
 
 @pytest.fixture

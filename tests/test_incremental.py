@@ -11,12 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import build_ok as build
 from conftest import serve_second_screenshot
 from PIL import Image
 
 from generator import fetch
-from generator.cli import main
 from generator.fetch import Fetcher
 from generator.images import ImageProblem, RenderJob, render_job
 from generator.model import Image as ImageSpec
@@ -24,12 +23,6 @@ from generator.sources import RACY_SECONDS
 from generator.workers import Workers
 
 GUIDE = "guides/10-first-guide.yml"
-
-
-def build(root: Path, *args: str) -> str:
-    result = CliRunner().invoke(main, ["build", "--config-file", str(root / "mkdocs.yml"), *args])
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def age(*paths: Path) -> None:

@@ -10,12 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import cli_ok as run
 from conftest import draw_screenshot
 from pypdf import PdfReader
 
 import generator
-from generator.cli import main
 from generator.loader import load_guide
 from generator.pipeline import series_order
 
@@ -24,12 +23,6 @@ SECRET = "shots/secret.png"
 PUBLISHED = {
     "assets/images/favicon.png", "assets/logo.png", "index.md", "about.md", "assets/notes.yml",
 }
-
-
-def run(*args: str) -> str:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.fixture

@@ -20,10 +20,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from click.testing import CliRunner
 from conftest import CHROMIUM, draw_screenshot, serving
+from conftest import cli_ok as invoke
 
-from generator.cli import main
 from generator.theme import contrast
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -57,12 +56,6 @@ PAGES = [
     ("init", "01-create-a-project/01-create-a-project.html", "standalone"),
 ]
 PAGE_IDS = [f"{site}:{path or 'home'}" for site, path, _ in PAGES]
-
-
-def invoke(*args: str) -> str:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def sample_copy(root: Path) -> Path:

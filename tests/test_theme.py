@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from click.testing import CliRunner
+from conftest import build_ok as build
 
-from generator.cli import main
 from generator.render.palette import PALETTE_CSS, render_palette
 from generator.theme import (
     AA,
@@ -136,11 +135,6 @@ def test_the_site_stylesheet_sets_material_s_variables_per_scheme() -> None:
 
 
 # -- end to end --------------------------------------------------------------------------------
-
-
-def build(root: Path) -> None:
-    result = CliRunner().invoke(main, ["build", "--config-file", str(root / "mkdocs.yml")])
-    assert result.exit_code == 0, result.output
 
 
 def with_theme(root: Path, palette: str, language: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import build_ok as build
 from conftest import make_project, serving
 
 from generator.cli import main
@@ -23,12 +24,6 @@ CONTRACT = {
     "05-second-guide/05-second-guide.html", "05-second-guide/05-second-guide.pdf",
     "handout.pdf", "index.html",
 }
-
-
-def build(root: Path, *args: str) -> str:
-    result = CliRunner().invoke(main, ["build", "--config-file", str(root / "mkdocs.yml"), *args])
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def files(site: Path) -> set[str]:
