@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchutil import GUIDESMITH
 from PIL import Image, ImageDraw
 
 GUIDES = int(os.environ.get("GUIDESMITH_BENCH_GUIDES", "24"))  # more, to see memory stay flat
@@ -37,7 +38,6 @@ SOURCE_SIZE = (2842, 1932)
 WIDTH = 1120
 CROPS = [(45, 196, 2797, 1735), (90, 0, 2842, 1538), (0, 393, 2752, 1932), (0, 0, 2752, 1538)]
 PADS = [(1059, -8), (888, 277), (117, 388), (244, 96), (115, 156), (866, 51), (308, 276)]
-REPO = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -151,7 +151,7 @@ def _tree_rss_kb(pid: int) -> int:
 
 def timed_build(root: Path, name: str) -> tuple[Run, str]:
     """Run `guidesmith build --offline` and sample the tree's memory while it runs."""
-    command = [str(Path(sys.executable).parent / "guidesmith"), "build", "--offline"]
+    command = [GUIDESMITH, "build", "--offline"]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)

@@ -15,14 +15,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchutil import GUIDESMITH, REPO, print_rounds, ratio_line, run_timed
+
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT, SCALE = (1280, 800), 2
 ROUNDS = int(os.environ.get("GUIDESMITH_BENCH_ROUNDS", "3"))
@@ -59,6 +57,8 @@ def baseline(url: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
+            # capture.browser.BROWSER_ARGS, written out: importing guidesmith here would
+            # charge its imports to the baseline.
             executable_path=CHROMIUM, headless=True,
             args=["--disable-gpu", "--disable-background-networking"])
         context = browser.new_context(
@@ -81,15 +81,6 @@ def baseline(url: str, out: Path) -> None:
         browser.close()
 
 
-def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
-    return seconds
-
-
 def _serving() -> object:
     spec = importlib.util.spec_from_file_location("demo_serve", REPO / "demo/serve.py")
     assert spec is not None and spec.loader is not None
@@ -102,7 +93,6 @@ def measure() -> None:
     """Print each round's times and the ratios to the Playwright baseline."""
     work = Path(tempfile.mkdtemp(prefix="guidesmith-bench-capture-"))
     env = {**os.environ, "BENCH_PASSWORD": PASSWORD}
-    guidesmith = str(Path(sys.executable).parent / "guidesmith")
     rounds: list[dict[str, float]] = []
     try:
         with _serving() as url:
@@ -111,38 +101,35 @@ def measure() -> None:
                                              "plugins:\n  - guidesmith\n")
             (work / "guides/bench.yml").write_text(guide_text(url))
             # As `make capture` runs it: the guide named, the browser given.
-            capture = [guidesmith, "capture", "guides/bench.yml", "--browser", CHROMIUM]
+            capture = [GUIDESMITH, "capture", "guides/bench.yml", "--browser", CHROMIUM]
             print(f"capture: a {len(STATES)}-step guide over the demo app at {url}, "
                   f"{VIEWPORT[0]}x{VIEWPORT[1]} CSS pixels at scale {SCALE}; {ROUNDS} rounds")
             for _ in range(ROUNDS):
                 shutil.rmtree(work / "guides/assets", ignore_errors=True)
                 shutil.rmtree(work / "baseline", ignore_errors=True)
                 times = {
-                    "playwright": _timed([sys.executable, __file__, "--baseline", url,
-                                          str(work / "baseline")], work, env),
-                    "capture": _timed(capture, work, env),
-                    "again": _timed(capture, work, env),
-                    "check": _timed([*capture, "--check"], work, env),
+                    "playwright": run_timed([sys.executable, __file__, "--baseline", url,
+                                             str(work / "baseline")], work, env)[0],
+                    "capture": run_timed(capture, work, env)[0],
+                    "again": run_timed(capture, work, env)[0],
+                    "check": run_timed([*capture, "--check"], work, env)[0],
                 }
                 rounds.append(times)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print()
-    print(f"{'run':48} " + " ".join(f"{'round ' + str(i + 1):>8}" for i in range(ROUNDS)))
     names = {
         "playwright": "5 Playwright alone: 10 states, 10 screenshots",
         "capture": "6 guidesmith capture, first (10 written)",
         "again": "7 guidesmith capture again (nothing changed)",
         "check": "8 guidesmith capture --check",
     }
-    for key, name in names.items():
-        print(f"{name:48} " + " ".join(f"{r[key]:8.2f}" for r in rounds))
+    print_rounds({name: [r[key] for r in rounds] for key, name in names.items()})
     print()
     for key in ("capture", "again", "check"):
         ratios = [r[key] / r["playwright"] for r in rounds]
-        target = "   (target <= 1.50)" if key == "capture" else ""
-        print(f"{key + ' / playwright':22} = median {statistics.median(ratios):.3f} "
-              f"(rounds: {', '.join(f'{x:.3f}' for x in ratios)}){target}")
+        print(ratio_line(f"{key + ' / playwright':22}", ratios,
+                         "1.50" if key == "capture" else ""))
 
 
 if __name__ == "__main__":

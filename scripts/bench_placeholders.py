@@ -19,29 +19,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchutil import GUIDESMITH, REPO, print_rounds, ratio_line, run_timed
 from PIL import Image, ImageDraw, ImageFont
 
-REPO = Path(__file__).resolve().parent.parent
 SERIES = Path(os.environ.get(
     "GUIDESMITH_BENCH_SERIES", REPO.parent / "shared/scribe-exports/autocon3-ws-d2"))
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 TARGET = 8.0
 ROUNDS = 3
-
-
-def guidesmith(*args: str, cwd: Path) -> str:
-    command = [str(Path(sys.executable).parent / "guidesmith"), *args]
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"guidesmith {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stderr
 
 
 def output_sizes(root: Path) -> list[tuple[int, int]]:
@@ -84,26 +74,21 @@ def measure() -> None:
         return
     work = Path(tempfile.gettempdir()) / "guidesmith-bench-series"
     shutil.rmtree(work, ignore_errors=True)
-    guidesmith("import", str(SERIES), "--init", str(work), cwd=REPO)
+    run_timed([GUIDESMITH, "import", str(SERIES), "--init", str(work)], REPO)
     sizes = output_sizes(work)
     bases, builds = [], []
     for _ in range(ROUNDS):
         bases.append(baseline(sizes, work / ".baseline-out"))
-        start = time.perf_counter()
-        said = guidesmith("build", "--offline", "--placeholders", "--clean", cwd=work)
-        builds.append(time.perf_counter() - start)
+        seconds, said = run_timed(
+            [GUIDESMITH, "build", "--offline", "--placeholders", "--clean"], work)
+        builds.append(seconds)
     built = next(line for line in said.splitlines() if line.startswith("Built "))
     ratios = [build / base for build, base in zip(builds, bases, strict=True)]
-    rounds = "".join(f" {'round ' + str(n + 1):>8}" for n in range(ROUNDS))
     print()
     print(f"series: {SERIES.name}, {len(sizes)} steps; {built}")
-    print(f"{'run':48}{rounds}")
-    print(f"{'1 baseline: plain Pillow loop, placeholders':48}"
-          + "".join(f" {base:8.2f}" for base in bases))
-    print(f"{'2 build --offline --placeholders, cold, all':48}"
-          + "".join(f" {build:8.2f}" for build in builds))
-    print(f"placeholder build / baseline = median {statistics.median(ratios):.2f} (rounds: "
-          + ", ".join(f"{ratio:.2f}" for ratio in ratios) + f")   (target <= {TARGET:g})")
+    print_rounds({"1 baseline: plain Pillow loop, placeholders": bases,
+                  "2 build --offline --placeholders, cold, all": builds})
+    print(ratio_line("placeholder build / baseline", ratios, f"{TARGET:g}", digits=2))
 
 
 if __name__ == "__main__":
