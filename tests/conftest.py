@@ -103,17 +103,18 @@ CHROMIUM = Path("/usr/bin/chromium")  # Debian's: nothing here can download a br
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _demo_serve() -> Any:
-    """demo/serve.py, which serves a folder on 127.0.0.1 (for the demo app, and for sites)."""
-    spec = importlib.util.spec_from_file_location("demo_serve", REPO / "demo" / "serve.py")
+def load_script(path: Path, name: str) -> Any:
+    """A script of the repository (demo/, scripts/: not packages) loaded as module `name`."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["demo_serve"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-demo_serve = _demo_serve()
+# demo/serve.py serves a folder on 127.0.0.1 (for the demo app, and for sites).
+demo_serve = load_script(REPO / "demo" / "serve.py", "demo_serve")
 serving = demo_serve.serving  # serving(folder) -> a context yielding its http://127.0.0.1 URL
 
 

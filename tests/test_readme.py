@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
+from typing import Any
 
+from conftest import load_script
 from PIL import Image, ImageChops, ImageStat
 from pydantic import BaseModel
 
@@ -16,13 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def example_script():  # scripts/ is not a package: load the script as a module
-    spec = importlib.util.spec_from_file_location(
-        "make_annotation_example", ROOT / "scripts" / "make_annotation_example.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def example_script() -> Any:
+    return load_script(ROOT / "scripts" / "make_annotation_example.py",
+                       "make_annotation_example")
 
 
 def documented_keys() -> set[str]:

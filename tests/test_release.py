@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
 import tarfile
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
+from conftest import load_script
 
 from generator import __version__
 
@@ -20,12 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github/workflows/release.yml"
 
 
-def _check_dist() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_dist", ROOT / "scripts/check_dist.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+check_dist = load_script(ROOT / "scripts/check_dist.py", "check_dist")
 
 
 def test_a_version_tag_builds_tests_and_publishes_with_trusted_publishing() -> None:
@@ -80,7 +74,6 @@ def dist(clean_checkout: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 def test_the_built_distributions_hold_every_template_and_the_schema(
     dist: Path, clean_checkout: Path
 ) -> None:
-    check_dist = _check_dist()
     assert check_dist.check(dist, clean_checkout) == []
     wheel = next(dist.glob("*.whl"))
     with zipfile.ZipFile(wheel) as archive:
@@ -93,7 +86,6 @@ def test_the_built_distributions_hold_every_template_and_the_schema(
 def test_a_wheel_missing_a_file_or_a_release_out_of_step_is_caught(
     dist: Path, clean_checkout: Path, tmp_path: Path
 ) -> None:
-    check_dist = _check_dist()
     wheel = next(dist.glob("*.whl"))
     lacking = tmp_path / wheel.name
     with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(lacking, "w") as target:
