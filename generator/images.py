@@ -258,7 +258,7 @@ class ImagePlanner:
         if too_large := output_too_large((width, height), image.format):
             raise ImageProblem("width" if image.width is not None else "crop", too_large)
         for note in transform.notes(size, image, marker.size if marker else None):
-            say(".".join(map(str, note.field)), note.message, "warning")
+            say(note.field, note.message, "warning")
         entry_key = image_key(digest, marker, image, f"{size}" if source is None else "")
         out_path = self.store.path(entry_key, image.extension)
         filename = f"step-{say.number:02d}.{image.extension}"
@@ -311,7 +311,8 @@ class _Teller:
         self.loaded, self.index, self.number, self.problems = loaded, index, number, problems
 
     def __call__(
-        self, field: str, message: str, severity: str = "error", *, once_a_guide: bool = False,
+        self, field: str | tuple[str | int, ...], message: str, severity: str = "error", *,
+        once_a_guide: bool = False,
         cause: str = "", host: str = "",
     ) -> None:
         problem = step_problem(self.loaded, self.index, self.number, field, message, severity,
@@ -430,11 +431,13 @@ def _placeholder_source_size(image: Image) -> Size:
 
 
 def step_problem(
-    loaded: LoadedGuide, index: int, number: int, field_name: str, message: str,
-    severity: str = "error", *, cause: str = "", host: str = "",
+    loaded: LoadedGuide, index: int, number: int, field_name: str | tuple[str | int, ...],
+    message: str, severity: str = "error", *, cause: str = "", host: str = "",
 ) -> GuideError:
     """A problem of step `number` (at `index` in steps), located at its image's `field_name`
-    (dotted: `marker.src`, `redact.0`)."""
-    parts = tuple(int(p) if p.isdigit() else p for p in field_name.split(".")) if field_name else ()
+    (dotted, as a worker's ImageProblem names it: `marker.src`, `redact.0`; or the parts
+    themselves, as transform.notes gives them)."""
+    parts = field_name if isinstance(field_name, tuple) else tuple(
+        int(p) if p.isdigit() else p for p in field_name.split(".") if p)
     loc = loaded.written(("steps", index, "image", *parts))
     return loaded.problem(loc, message, severity, step=number, cause=cause, host=host)
